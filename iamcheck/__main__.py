@@ -1,0 +1,3 @@
+from iamcheck.cli import main
+
+main()

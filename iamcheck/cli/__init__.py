@@ -1,0 +1,21 @@
+"""The `iamcheck` command line. It parses, wires and formats; it decides nothing."""
+
+from __future__ import annotations
+
+import typer
+
+from iamcheck.cli import _emulator
+
+app = typer.Typer(
+    name="iamcheck",
+    help="Who can open the console of IBM Cloud VPC instances, why not, fix it, open it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(_emulator.app, name="emulator")
+
+
+def main() -> None:
+    app()

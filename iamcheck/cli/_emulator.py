@@ -1,0 +1,56 @@
+"""`iamcheck emulator`: serve the local IBM Cloud stand-in, or generate seeds for it."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from iamcheck.cli._errors import exit_on_error
+from iamcheck.errors import BadInput
+
+app = typer.Typer(
+    help="A faithful local stand-in for the IBM Cloud APIs iamcheck uses.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def serve(
+    seed: Annotated[
+        Path | None, typer.Option(help="Seed file describing the account (default: the demo account).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to bind; loopback unless told otherwise.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to bind (0: any free port).")] = 8390,
+    latency_ms: Annotated[float, typer.Option(min=0, help="Delay added to every IBM API request.")] = 0.0,
+    fault_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of IBM API requests answered 429, 500 or 503.")
+    ] = 0.0,
+    fault_seed: Annotated[int, typer.Option(help="Makes injected faults reproducible.")] = 0,
+) -> None:
+    """Serve the IBM Cloud APIs at one base URL until Ctrl-C."""
+    from iamcheck.emulator import Backend, FaultPlan, SeedError, demo_seed, load_seed
+    from iamcheck.emulator.server import serve_forever
+
+    with exit_on_error():
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise BadInput(f"--host: '{host}' is not an IP address") from None
+        try:
+            data = load_seed(seed) if seed else demo_seed()
+        except SeedError as err:
+            raise BadInput(f"--seed: {err}") from None
+        backend = Backend(data, faults=FaultPlan(latency_ms, fault_rate, fault_seed))
+        shown = f"[{host}]" if ":" in host else host
+        keys = data.get("api_keys", [])
+        typer.echo(f"IBM Cloud emulator for account {data['account_id']}", err=True)
+        typer.echo(f"  base URL: http://{shown}:{port}", err=True)
+        if keys:
+            typer.echo(f"  API key:  {keys[0]['apikey']}  (owner {keys[0]['iam_id']})", err=True)
+        typer.echo(f"  use it:   IAMCHECK_ENDPOINT=http://{shown}:{port} "
+                   "IBMCLOUD_API_KEY=<key> iamcheck audit", err=True)
+        typer.echo("Press Ctrl-C to stop.", err=True)
+        serve_forever(backend, host, port)

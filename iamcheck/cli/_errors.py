@@ -1,0 +1,30 @@
+"""Turning errors into one clear line on stderr and the right exit code."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+
+from iamcheck.errors import ExitCode, IamcheckError
+
+
+def debug_enabled(flag: bool = False) -> bool:
+    return flag or os.environ.get("IAMCHECK_DEBUG", "") not in ("", "0")
+
+
+@contextmanager
+def exit_on_error(debug: bool = False) -> Iterator[None]:
+    """Map IamcheckError to its exit code and Ctrl-C to 130; no traceback unless --debug."""
+    try:
+        yield
+    except IamcheckError as err:
+        typer.echo(f"iamcheck: error: {err}", err=True)
+        if debug_enabled(debug):
+            raise
+        raise typer.Exit(int(err.exit_code)) from None
+    except KeyboardInterrupt:
+        typer.echo("iamcheck: interrupted", err=True)
+        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None

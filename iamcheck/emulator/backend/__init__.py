@@ -1,0 +1,46 @@
+"""The one in-memory backend: every store, built from a seed, reset as a whole."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from iamcheck.emulator.backend.groups import GroupStore
+from iamcheck.emulator.backend.identity import IdentityStore
+from iamcheck.emulator.backend.policies import PolicyStore
+from iamcheck.emulator.backend.resource_groups import ResourceGroupStore
+from iamcheck.emulator.backend.roles import RoleStore
+from iamcheck.emulator.backend.users import UserStore
+from iamcheck.emulator.backend.vpc import VpcStore
+from iamcheck.emulator.faults import FaultPlan
+from iamcheck.emulator.tokens import TokenSigner
+
+
+class Backend:
+    """State and rules of the emulated account. Handlers only parse, call this and serialise."""
+
+    def __init__(self, seed: dict[str, Any], *, faults: FaultPlan | None = None,
+                 token_ttl: int = 3600) -> None:
+        self.lock = threading.RLock()  # the control API and handlers may run on other threads
+        self.faults = faults or FaultPlan()
+        self.signer = TokenSigner(token_ttl)
+        self.requests: Counter[str] = Counter()
+        self.load(seed)
+
+    def load(self, seed: dict[str, Any]) -> None:
+        """Replace the whole account with `seed` (already validated)."""
+        with self.lock:
+            self.seed = seed
+            self.account_id: str = seed["account_id"]
+            self.identity = IdentityStore(seed)
+            self.users = UserStore(seed)
+            self.roles = RoleStore(seed)
+            self.policies = PolicyStore(seed, self.roles)
+            self.groups = GroupStore(seed)
+            self.resource_groups = ResourceGroupStore(seed)
+            self.vpc = VpcStore(seed)
+            self.requests.clear()
+
+    def reset(self) -> None:
+        self.load(self.seed)

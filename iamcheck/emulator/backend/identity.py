@@ -1,0 +1,46 @@
+"""API keys and service IDs: who a key belongs to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iamcheck.emulator.errors import IdentityError, not_found
+
+
+class IdentityStore:
+    def __init__(self, seed: dict[str, Any]) -> None:
+        self.account_id: str = seed["account_id"]
+        self._keys: dict[str, str] = {k["apikey"]: k["iam_id"] for k in seed.get("api_keys", [])}
+        self.service_ids: dict[str, dict[str, Any]] = {
+            s["iam_id"]: s for s in seed.get("service_ids", [])
+        }
+
+    def owner_of(self, apikey: str) -> str:
+        """The iam_id that owns `apikey`; IAM's own 400 answer when there is none."""
+        try:
+            return self._keys[apikey]
+        except KeyError:
+            raise IdentityError(400, "BXNIM0415E", "Provided API key could not be found.") from None
+
+    def sub_type(self, iam_id: str) -> str:
+        return "ServiceId" if iam_id in self.service_ids else "User"
+
+    def key_details(self, apikey: str) -> dict[str, Any]:
+        """GET /v1/apikeys/details: the key's metadata, never the key itself."""
+        if apikey not in self._keys:
+            raise not_found("API key", "(given in the IAM-ApiKey header)")
+        iam_id = self._keys[apikey]
+        key_id = "ApiKey-" + iam_id.rsplit("-", 1)[-1]
+        return {
+            "id": key_id,
+            "entity_tag": "1-0",
+            "crn": f"crn:v1:bluemix:public:iam-identity::a/{self.account_id}::apikey:{key_id}",
+            "locked": False,
+            "created_at": "2026-01-05T09:00:00.000Z",
+            "created_by": iam_id,
+            "modified_at": "2026-01-05T09:00:00.000Z",
+            "name": "iamcheck-emulator-key",
+            "description": "API key served by the iamcheck emulator",
+            "iam_id": iam_id,
+            "account_id": self.account_id,
+        }

@@ -1,0 +1,102 @@
+"""The seed: one JSON document describing an account, checked against schema.json."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+MAX_SEED_BYTES = 200 * 1024 * 1024
+
+
+class SeedError(ValueError):
+    """A seed that cannot be served; the message names the bad path."""
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def demo_seed() -> dict[str, Any]:
+    """The bundled demo account."""
+    text = resources.files(__package__).joinpath("demo.json").read_text(encoding="utf-8")
+    seed: dict[str, Any] = json.loads(text)
+    return seed
+
+
+def load_seed(path: Path) -> dict[str, Any]:
+    """Read and validate a seed file; SeedError with a clear message when it is not one."""
+    try:
+        if path.stat().st_size > MAX_SEED_BYTES:
+            raise SeedError(f"{path}: larger than {MAX_SEED_BYTES // 2**20} MiB")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SeedError(f"{path}: cannot read ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise SeedError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as err:
+        raise SeedError(f"{path}: not JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+    validate_seed(data, source=str(path))
+    return data  # type: ignore[no-any-return]
+
+
+def _where(path: Any) -> str:
+    out = "$"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def validate_seed(data: Any, source: str = "seed") -> None:
+    """Schema first, then the references between collections."""
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        raise SeedError(f"{source}: {_where(error.absolute_path)}: {error.message[:300]}")
+    _check_references(data, source)
+
+
+def _unique(items: list[dict[str, Any]], key: str, where: str, source: str) -> set[str]:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        value = item.get(key)
+        if value is None:
+            continue
+        if value in seen:
+            raise SeedError(f"{source}: $.{where}[{i}].{key}: duplicate value '{value}'")
+        seen.add(value)
+    return seen
+
+
+def _check_references(data: dict[str, Any], source: str) -> None:
+    users = _unique(data.get("users", []), "iam_id", "users", source)
+    _unique(data.get("users", []), "email", "users", source)
+    services = _unique(data.get("service_ids", []), "iam_id", "service_ids", source)
+    _unique(data.get("access_groups", []), "id", "access_groups", source)
+    _unique(data.get("policies", []), "id", "policies", source)
+    _unique(data.get("custom_roles", []), "name", "custom_roles", source)
+    _unique(data.get("instances", []), "id", "instances", source)
+    groups = _unique(data.get("resource_groups", []), "id", "resource_groups", source)
+    principals = users | services
+    for i, key in enumerate(data.get("api_keys", [])):
+        if key["iam_id"] not in principals:
+            raise SeedError(
+                f"{source}: $.api_keys[{i}].iam_id: '{key['iam_id']}' is neither a user nor a service ID"
+            )
+    for i, inst in enumerate(data.get("instances", [])):
+        if inst["resource_group"] not in groups:
+            raise SeedError(
+                f"{source}: $.instances[{i}].resource_group: unknown resource group "
+                f"'{inst['resource_group']}'"
+            )
+        if not inst["zone"].startswith(inst["region"] + "-"):
+            raise SeedError(
+                f"{source}: $.instances[{i}].zone: '{inst['zone']}' is not in region '{inst['region']}'"
+            )

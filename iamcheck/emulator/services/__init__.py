@@ -1,0 +1,32 @@
+"""Every emulated IBM API: one module each, each with its ENDPOINTS table."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from iamcheck.emulator.routing import Endpoint
+from iamcheck.emulator.services import (
+    access_groups,
+    control,
+    iam_identity,
+    iam_policy,
+    iam_token,
+    resource_manager,
+    tagging,
+    user_management,
+    vpc,
+)
+
+ENDPOINTS: list[Endpoint] = [
+    *iam_token.ENDPOINTS,
+    *iam_identity.ENDPOINTS,
+    *iam_policy.ENDPOINTS,
+    *access_groups.ENDPOINTS,
+    *user_management.ENDPOINTS,
+    *resource_manager.ENDPOINTS,
+    *vpc.ENDPOINTS,
+    *tagging.ENDPOINTS,
+    *control.ENDPOINTS,
+]
+
+WEBSOCKETS: list[BaseRoute] = []

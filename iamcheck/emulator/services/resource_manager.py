@@ -1,0 +1,22 @@
+"""Resource Manager: GET /v2/resource_groups."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from iamcheck.emulator.routing import Endpoint
+from iamcheck.emulator.services._http import backend_of, ok
+
+API = "Resource Manager"
+
+
+async def list_resource_groups(request: Request) -> Response:
+    params = request.query_params
+    groups = backend_of(request).resource_groups.list(params.get("account_id"), params.get("name"))
+    return ok({"resources": groups})
+
+
+ENDPOINTS = [
+    Endpoint(API, "GET", "/v2/resource_groups", list_resource_groups, "List resource groups"),
+]

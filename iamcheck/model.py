@@ -1,0 +1,180 @@
+"""What iamcheck reads from IBM Cloud, as plain frozen values.
+
+The IBM modules (iamcheck/ibm/) build these from SDK answers; the decision (iamcheck/decide/)
+reads only these. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PUBLIC_ACCESS_GROUP_ID = "AccessGroupId-PublicAccess"
+
+AttributeValue = str | bool | tuple[str, ...]
+ConditionValue = str | bool | int | tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A subject or resource attribute (or an access tag) of a v2 policy."""
+
+    key: str
+    operator: str  # stringEquals, stringExists, stringMatch, stringEqualsAnyOf, stringMatchAnyOf
+    value: AttributeValue
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a v2 policy rule, e.g. current_date_time dateTimeLessThanOrEquals ..."""
+
+    key: str
+    operator: str
+    value: ConditionValue
+
+
+@dataclass(frozen=True)
+class ConditionGroup:
+    operator: str  # "and" | "or"
+    conditions: tuple[Rule, ...]
+
+
+Rule = Condition | ConditionGroup
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    type: str  # "access" | "authorization"
+    state: str  # "active" | "deleted"
+    subject: tuple[Attribute, ...]
+    resource: tuple[Attribute, ...]
+    role_ids: tuple[str, ...]
+    tags: tuple[Attribute, ...] = ()
+    rule: Rule | None = None
+    pattern: str | None = None
+    description: str = ""
+    template_managed: bool = False  # created from an enterprise template
+
+    def subject_value(self, key: str) -> str | None:
+        for attr in self.subject:
+            if attr.key == key and isinstance(attr.value, str):
+                return attr.value
+        return None
+
+
+@dataclass(frozen=True)
+class Role:
+    crn: str
+    display_name: str
+    kind: str  # "system" | "service" | "custom"
+    actions: frozenset[str]
+    service_name: str | None = None  # custom roles name their service
+
+
+@dataclass(frozen=True)
+class User:
+    iam_id: str
+    email: str
+    state: str  # ACTIVE, PENDING, SUSPENDED, ... as User Management spells it
+    realm: str = ""
+    user_id: str = ""
+    firstname: str = ""
+    lastname: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceId:
+    iam_id: str
+    name: str
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class RuleClaim:
+    claim: str
+    operator: str
+    value: str
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """A dynamic rule: federated users of `realm_name` whose claims match join at login."""
+
+    id: str
+    name: str
+    realm_name: str
+    expiration_hours: int
+    conditions: tuple[RuleClaim, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccessGroup:
+    id: str
+    name: str
+    description: str = ""
+    rules: tuple[GroupRule, ...] = ()
+
+    @property
+    def is_public(self) -> bool:
+        return self.id == PUBLIC_ACCESS_GROUP_ID
+
+
+@dataclass(frozen=True)
+class Membership:
+    group_id: str
+    iam_id: str
+    how: str = "static"  # "static", or "dynamic": IBM reports the rule-based membership as current
+
+
+@dataclass(frozen=True)
+class ResourceGroup:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: str
+    crn: str
+    name: str
+    region: str
+    zone: str
+    resource_group_id: str
+    vpc_id: str
+    status: str
+    confidential_compute_mode: str = "disabled"
+    access_tags: frozenset[str] = frozenset()  # "key:value" strings
+    image_name: str = ""
+    os_name: str = ""
+    os_family: str = ""
+    os_display_name: str = ""
+    architecture: str = ""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something that could not be read in full. Verdicts it touches cannot be allow (V5).
+
+    `subjects` and `instances` name what the gap affects; empty means everything.
+    """
+
+    what: str
+    reason: str
+    subjects: frozenset[str] = frozenset()
+    instances: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class AccountData:
+    account_id: str
+    read_at: datetime
+    users: tuple[User, ...] = ()
+    service_ids: tuple[ServiceId, ...] = ()
+    groups: tuple[AccessGroup, ...] = ()
+    memberships: tuple[Membership, ...] = ()
+    policies: tuple[Policy, ...] = ()
+    roles: tuple[Role, ...] = ()
+    resource_groups: tuple[ResourceGroup, ...] = ()
+    instances: tuple[Instance, ...] = ()
+    gaps: tuple[Gap, ...] = field(default=())
