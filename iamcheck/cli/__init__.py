@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from iamcheck.cli import _emulator
+from iamcheck.cli.audit import audit, snapshot
+from iamcheck.cli.check import check
 
 app = typer.Typer(
     name="iamcheck",
@@ -14,6 +16,9 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
+app.command()(audit)
+app.command()(check)
+app.command()(snapshot)
 app.add_typer(_emulator.app, name="emulator")
 
 

@@ -54,3 +54,34 @@ def serve(
                    "IBMCLOUD_API_KEY=<key> iamcheck audit", err=True)
         typer.echo("Press Ctrl-C to stop.", err=True)
         serve_forever(backend, host, port)
+
+
+@app.command()
+def generate(
+    users: Annotated[int, typer.Option(min=1, help="Users in the account.")] = 50,
+    instances: Annotated[int, typer.Option(min=0, help="VPC instances.")] = 200,
+    groups: Annotated[int, typer.Option(min=0, help="Access groups (Public Access included).")] = 20,
+    policies: Annotated[int, typer.Option(min=0, help="IAM policies.")] = 200,
+    regions: Annotated[int, typer.Option(min=1, help="Regions the instances spread over.")] = 10,
+    seed: Annotated[int, typer.Option(help="Same seed, same account, byte for byte.")] = 0,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                                help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Write a deterministic, valid seed of any size (up to IBM's limits), e.g. for benchmarks."""
+    import json
+
+    from iamcheck.emulator.seed.generate import generate as make
+
+    with exit_on_error():
+        try:
+            data = make(users=users, instances=instances, groups=groups, policies=policies,
+                        seed=seed, regions=regions)
+        except ValueError as err:
+            raise BadInput(str(err)) from None
+        text = json.dumps(data, indent=None) + "\n"
+        if output is None:
+            typer.echo(text, nl=False)
+        else:
+            output.write_text(text, encoding="utf-8")
+            typer.echo(f"iamcheck: wrote a seed of {users} users, {instances} instances to {output}",
+                       err=True)

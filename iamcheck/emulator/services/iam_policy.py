@@ -1,7 +1,212 @@
-"""(stub: to be written)"""
+"""IAM Policy Management: /v1/policies, /v2/policies and /v2/roles (custom roles included)."""
 
 from __future__ import annotations
 
-from iamcheck.emulator.routing import Endpoint
+from collections.abc import Callable
+from typing import Any
 
-ENDPOINTS: list[Endpoint] = []
+from starlette.requests import Request
+from starlette.responses import Response
+
+from iamcheck.emulator.backend import policy_shapes as shapes
+from iamcheck.emulator.backend.policies import ListQuery, StoredPolicy
+from iamcheck.emulator.backend.role_catalog import ACTION_DESCRIPTIONS
+from iamcheck.emulator.errors import IbmError
+from iamcheck.emulator.routing import Endpoint
+from iamcheck.emulator.services._http import (
+    backend_of,
+    base_url,
+    caller_of,
+    int_param,
+    json_body,
+    ok,
+)
+
+API = "IAM Policy Management"
+View = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _list_query(request: Request) -> ListQuery:
+    params = request.query_params
+    account_id = params.get("account_id")
+    if not account_id:
+        raise IbmError(400, "missing_required_query_parameter",
+                       "account_id is a required query parameter.")
+    limit = int_param(request, "limit", 0, 1, 100) if "limit" in params else None
+    names = ("iam_id", "access_group_id", "type", "service_type", "service_name",
+             "service_group_id", "tag_name", "tag_value", "state", "sort", "format", "start")
+    return ListQuery(account_id=account_id, limit=limit, **{n: params.get(n) for n in names})
+
+
+def _collection(request: Request, view: View) -> Response:
+    query = _list_query(request)
+    page, next_start = backend_of(request).policies.list_page(query)
+    body: dict[str, Any] = {}
+    if query.limit is not None:
+        first = request.url.remove_query_params("start")
+        body["limit"] = query.limit
+        body["first"] = {"href": str(first)}
+        if next_start is not None:
+            body["next"] = {"href": str(first.include_query_params(start=next_start)),
+                            "start": next_start}
+    body["policies"] = [view(p.body) for p in page]
+    return ok(body)
+
+
+def _v1_view(request: Request) -> View:
+    roles, base = backend_of(request).roles, base_url(request)
+    return lambda policy: shapes.v1_view(policy, roles, base)
+
+
+def _v2_view(request: Request, fmt: str | None = None) -> View:
+    roles, base = backend_of(request).roles, base_url(request)
+
+    def view(policy: dict[str, Any]) -> dict[str, Any]:
+        out = {**policy, "href": f"{base}/v2/policies/{policy['id']}"}
+        if fmt == "display":  # IBM then lists each role's actions
+            service = shapes.attribute_value(policy["resource"], "serviceName")
+            enriched = []
+            for role in policy["control"]["grant"]["roles"]:
+                display, text = roles.describe(role["role_id"])
+                actions = [{"id": a, "display_name": ACTION_DESCRIPTIONS.get(a, a),
+                            "description": ACTION_DESCRIPTIONS.get(a, a)}
+                           for a in sorted(roles.actions_of(role["role_id"], service))]
+                enriched.append({"role_id": role["role_id"], "display_name": display,
+                                 "description": text, "actions": actions})
+            out["control"] = {"grant": {"roles": enriched}}
+        return out
+
+    return view
+
+
+def _one(stored: StoredPolicy, view: View, status: int = 200) -> Response:
+    return ok(view(stored.body), status=status, headers={"ETag": stored.etag})
+
+
+# ---- /v1/policies
+
+
+async def list_policies(request: Request) -> Response:
+    return _collection(request, _v1_view(request))
+
+
+async def create_policy(request: Request) -> Response:
+    policy = shapes.from_v1(await json_body(request))
+    stored = backend_of(request).policies.create(policy, caller_of(request).iam_id)
+    return _one(stored, _v1_view(request), status=201)
+
+
+async def get_policy(request: Request) -> Response:
+    stored = backend_of(request).policies.get(request.path_params["policy_id"])
+    return _one(stored, _v1_view(request))
+
+
+async def replace_policy(request: Request) -> Response:
+    policy = shapes.from_v1(await json_body(request))
+    stored = backend_of(request).policies.replace(
+        request.path_params["policy_id"], request.headers.get("if-match"), policy,
+        caller_of(request).iam_id)
+    return _one(stored, _v1_view(request))
+
+
+async def update_policy_state(request: Request) -> Response:
+    body = await json_body(request)
+    stored = backend_of(request).policies.update_state(
+        request.path_params["policy_id"], request.headers.get("if-match"), body.get("state"),
+        caller_of(request).iam_id)
+    return _one(stored, _v1_view(request))
+
+
+async def delete_policy(request: Request) -> Response:
+    backend_of(request).policies.delete(request.path_params["policy_id"])
+    return Response(status_code=204)
+
+
+# ---- /v2/policies
+
+
+async def list_v2_policies(request: Request) -> Response:
+    return _collection(request, _v2_view(request, request.query_params.get("format")))
+
+
+async def create_v2_policy(request: Request) -> Response:
+    policy = shapes.from_v2(await json_body(request))
+    stored = backend_of(request).policies.create(policy, caller_of(request).iam_id)
+    return _one(stored, _v2_view(request), status=201)
+
+
+async def get_v2_policy(request: Request) -> Response:
+    fmt = request.query_params.get("format")
+    if fmt is not None and fmt not in ("include_last_permit", "display"):
+        raise IbmError(400, "invalid_request", f"Invalid format '{fmt}'.")
+    stored = backend_of(request).policies.get(request.path_params["id"])
+    return _one(stored, _v2_view(request, fmt))
+
+
+async def replace_v2_policy(request: Request) -> Response:
+    policy = shapes.from_v2(await json_body(request))
+    stored = backend_of(request).policies.replace(
+        request.path_params["id"], request.headers.get("if-match"), policy,
+        caller_of(request).iam_id)
+    return _one(stored, _v2_view(request))
+
+
+async def delete_v2_policy(request: Request) -> Response:
+    backend_of(request).policies.delete(request.path_params["id"])
+    return Response(status_code=204)
+
+
+# ---- /v2/roles
+
+
+async def list_roles(request: Request) -> Response:
+    params = request.query_params  # source_service_name and policy_type are accepted, unused
+    return ok(backend_of(request).roles.list_roles(
+        base_url(request), account_id=params.get("account_id"),
+        service_name=params.get("service_name"), service_group_id=params.get("service_group_id")))
+
+
+async def create_role(request: Request) -> Response:
+    role = backend_of(request).roles.create(await json_body(request), caller_of(request).iam_id)
+    return ok(role.render(base_url(request)), status=201, headers={"ETag": role.etag})
+
+
+async def get_role(request: Request) -> Response:
+    role = backend_of(request).roles.get(request.path_params["role_id"])
+    return ok(role.render(base_url(request)), headers={"ETag": role.etag})
+
+
+async def replace_role(request: Request) -> Response:
+    role = backend_of(request).roles.replace(
+        request.path_params["role_id"], request.headers.get("if-match"),
+        await json_body(request), caller_of(request).iam_id)
+    return ok(role.render(base_url(request)), headers={"ETag": role.etag})
+
+
+async def delete_role(request: Request) -> Response:
+    backend_of(request).roles.delete(request.path_params["role_id"])
+    return Response(status_code=204)
+
+
+_V1 = "/v1/policies/{policy_id}"
+_V2 = "/v2/policies/{id}"
+_ROLE = "/v2/roles/{role_id}"
+
+ENDPOINTS = [
+    Endpoint(API, "GET", "/v1/policies", list_policies, "List policies (v1 view)"),
+    Endpoint(API, "POST", "/v1/policies", create_policy, "Create a policy (v1 body)"),
+    Endpoint(API, "GET", _V1, get_policy, "Get a policy (v1 view)"),
+    Endpoint(API, "PUT", _V1, replace_policy, "Replace a policy (v1 body, If-Match)"),
+    Endpoint(API, "PATCH", _V1, update_policy_state, "Restore a deleted policy (If-Match)"),
+    Endpoint(API, "DELETE", _V1, delete_policy, "Delete a policy"),
+    Endpoint(API, "GET", "/v2/policies", list_v2_policies, "List policies (v2 view)"),
+    Endpoint(API, "POST", "/v2/policies", create_v2_policy, "Create a policy (v2 body)"),
+    Endpoint(API, "GET", _V2, get_v2_policy, "Get a policy (v2 view)"),
+    Endpoint(API, "PUT", _V2, replace_v2_policy, "Replace a policy (v2 body, If-Match)"),
+    Endpoint(API, "DELETE", _V2, delete_v2_policy, "Delete a policy"),
+    Endpoint(API, "GET", "/v2/roles", list_roles, "List system, service and custom roles"),
+    Endpoint(API, "POST", "/v2/roles", create_role, "Create a custom role"),
+    Endpoint(API, "GET", _ROLE, get_role, "Get a custom role"),
+    Endpoint(API, "PUT", _ROLE, replace_role, "Replace a custom role (If-Match)"),
+    Endpoint(API, "DELETE", _ROLE, delete_role, "Delete a custom role"),
+]

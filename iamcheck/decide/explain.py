@@ -1,0 +1,109 @@
+"""The reasons of a decision: short sentences, each citing the rule (R1..V5) it rests on.
+
+The verdict's own rule comes first (V4 or V5 when they decide, else V1, V2 or V3), then the
+facts behind it: where each action comes from, or the nearest misses and uncertain paths.
+"""
+
+from __future__ import annotations
+
+from iamcheck.decide.context import Context
+from iamcheck.decide.matching import ALL_SERVICES
+from iamcheck.decide.subjects import GROUP, PUBLIC, Identity
+from iamcheck.decide.survey import Seen
+from iamcheck.decide.verdict import Grant, NearMiss, Reason, UncertainPath, Verdict
+from iamcheck.model import Gap, Instance
+
+
+def reasons_for(ctx: Context, verdict: Verdict, identity: Identity, instance: Instance,
+                grants: list[Grant], missing: tuple[str, ...], misses: tuple[NearMiss, ...],
+                paths: list[UncertainPath], gaps: list[Gap], seen: list[Seen]) -> list[Reason]:
+    out: list[Reason] = []
+    target = f"instance {instance.name or instance.id}"
+    chosen = first_per_action(ctx.requirement.actions, grants)
+    if identity.cannot_sign_in and identity.user is not None:
+        out.append(Reason("V4", f"{identity.label()} is {identity.user.state}: a user who is not "
+                                "ACTIVE cannot sign in, whatever the policies say"))
+    out += [Reason("V5", f"{g.what} could not be read in full ({g.reason}); iamcheck never "
+                         "allows on partial data") for g in gaps]
+    if verdict is Verdict.ALLOW:
+        held = "; ".join(f"{g.action} from policy {g.policy_id} ({g.role_name}, "
+                         f"{g.via.describe()})" for g in chosen)
+        out.append(Reason("V1", f"{identity.label()} holds every required action on "
+                                f"{target}: {held}"))
+    elif verdict is Verdict.UNKNOWN and not gaps:
+        out.append(Reason("V2", f"not certain on {target}: {', '.join(missing)} could come "
+                                "only through an uncertain path"))
+    elif verdict is Verdict.DENY and missing and not identity.cannot_sign_in:
+        out.append(Reason("V3", f"{identity.label()} lacks {', '.join(missing)} on {target}"))
+        if chosen:
+            got = ", ".join(g.action for g in chosen)
+            out.append(Reason("R1", f"holding {got} is not enough: every required action is "
+                                    "needed on the instance"))
+    if identity.kind == "unknown":
+        out.append(Reason("P3", f"{identity.iam_id} is neither a user nor a service ID of the "
+                                "account: only its own policies and the Public Access group "
+                                "count (trusted profiles are out of scope)"))
+    _add(out, grant_notes(ctx, chosen, seen, identity))
+    if verdict is Verdict.UNKNOWN:
+        for action in missing:
+            path = next((p for p in paths if action in p.actions and p.rule != "V5"), None)
+            if path is not None:
+                _add(out, [Reason(path.rule, path.detail)])
+    if verdict is Verdict.DENY:
+        for action in missing:
+            miss = next((m for m in misses if action in m.actions), None)
+            if miss is not None:
+                _add(out, [Reason(miss.rule, miss.detail)])
+    return out
+
+
+def first_per_action(actions: tuple[str, ...], grants: list[Grant]) -> list[Grant]:
+    return [next(g for g in grants if g.action == a) for a in actions
+            if any(g.action == a for g in grants)]
+
+
+def _add(out: list[Reason], more: list[Reason]) -> None:
+    for reason in more:
+        if reason not in out:
+            out.append(reason)
+
+
+def grant_notes(ctx: Context, chosen: list[Grant], seen: list[Seen],
+                identity: Identity) -> list[Reason]:
+    """R2, R3, R4, P3, P4 and S facts behind the grants a verdict rests on."""
+    out: list[Reason] = []
+    policies = list(dict.fromkeys(g.policy_id for g in chosen))
+    if len(policies) > 1:
+        out.append(Reason("R3", f"the actions come from different policies ({', '.join(policies)})"
+                                "; together they are enough"))
+    for grant in chosen:
+        item = next(s for s in seen if s.policy.id == grant.policy_id and s.via == grant.via)
+        role, by_suffix = ctx.roles.resolve(grant.role_crn)
+        if by_suffix and role is not None:
+            _add(out, [Reason("R4", f"role {grant.role_crn} is recognised as "
+                                    f"{role.display_name} by the end of its CRN")])
+        if role is not None and role.kind == "custom":
+            _add(out, [Reason("R2", f"custom role {role.display_name} lists {grant.action}")])
+        if grant.via.kind == PUBLIC:
+            _add(out, [Reason("P3", f"policy {grant.policy_id} is on the Public Access group: "
+                                    f"it gives {grant.action} to everyone")])
+        elif grant.via.kind == GROUP:
+            _add(out, [Reason("P3", f"{identity.label()} is a member of access group "
+                                    f"{grant.via.group_name or grant.via.group_id}")])
+        _add(out, _scope_notes(ctx, item))
+    return out
+
+
+def _scope_notes(ctx: Context, item: Seen) -> list[Reason]:
+    policy = item.policy
+    out: list[Reason] = []
+    scope = ctx.scope(policy)
+    if scope.scope == ALL_SERVICES:
+        out.append(Reason("S2", f"policy {policy.id} is on all IAM-enabled services: its "
+                                "platform roles count, never a service role"))
+    out += [Reason(atom.rule, f"policy {policy.id} covers the instance by {atom.describe()}")
+            for atom in scope.atoms]
+    if policy.rule is not None:
+        state = ctx.rule_state(policy)
+        out.append(Reason("P4", f"policy {policy.id}: {state.detail if state else ''}"))
+    return out

@@ -1,0 +1,76 @@
+"""Account-level findings about the policies behind a requirement (not about one pair).
+
+Deleted policies that IBM can still restore are not findings: they grant nothing (P2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from iamcheck.decide.conditions import EXPIRED
+from iamcheck.decide.context import Context
+from iamcheck.decide.matching import OTHER, SERVICE
+from iamcheck.decide.survey import names, scope_text
+from iamcheck.decide.tri import Tri
+from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Policy
+from iamcheck.requirement import Requirement
+
+WARNING, INFO = "warning", "info"
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # public_access | dynamic_group | expired_but_active | template_managed
+    severity: str  # warning | info
+    rule: str  # the rule id behind it, "" when none applies
+    policy_id: str
+    subject: str  # the iam_id or access group id the policy is on
+    detail: str
+
+
+def risks(account: AccountData, requirement: Requirement, at: datetime) -> tuple[Finding, ...]:
+    ctx = Context(account, requirement, at)
+    groups = {g.id: g for g in account.groups}
+    out: list[Finding] = []
+    for policy in account.policies:
+        if policy.type != "access" or policy.state != "active":
+            continue
+        scope = ctx.scope(policy)
+        if scope.scope == OTHER:
+            continue  # another service's policy
+        uses = ctx.roles.uses(policy.role_ids)
+        carried = [a for a in requirement.actions
+                   if any(a in u.actions and (scope.scope == SERVICE or u.platform) for u in uses)]
+        group_id = policy.subject_value("access_group_id") or ""
+        subject = policy.subject_value("iam_id") or group_id
+        gives = f"policy {policy.id} gives {names(uses)} on {scope_text(policy)}"
+        if group_id == PUBLIC_ACCESS_GROUP_ID:
+            out.append(Finding("public_access", WARNING, "P3", policy.id, subject,
+                               f"{gives} to the Public Access group: everyone, signed in or not"))
+        group = groups.get(group_id)
+        if group is not None and group.rules and carried and ctx.rule(policy) is not Tri.NO:
+            rules = ", ".join(f"'{r.name}' (realm {r.realm_name})" for r in group.rules)
+            out.append(Finding(
+                "dynamic_group", WARNING, "P3", policy.id, subject,
+                f"{gives} ({', '.join(carried)}) to group {group.name}, which users join "
+                f"through dynamic rule {rules}: who gets it depends on identity-provider claims"))
+        out += _expired(ctx, policy, subject, gives)
+        if policy.template_managed and carried:
+            out.append(Finding(
+                "template_managed", INFO, "", policy.id, subject,
+                f"{gives} ({', '.join(carried)}); it is managed by an enterprise template, so "
+                "change it in the template, not in this account"))
+    rank = {WARNING: 0, INFO: 1}
+    return tuple(sorted(out, key=lambda f: (rank[f.severity], f.kind, f.policy_id)))
+
+
+def _expired(ctx: Context, policy: Policy, subject: str, gives: str) -> list[Finding]:
+    if policy.rule is None or ctx.rule(policy) is not Tri.NO:
+        return []
+    state = ctx.rule_state(policy)
+    if state is None or state.kind != EXPIRED:
+        return []
+    return [Finding("expired_but_active", INFO, "P4", policy.id, subject,
+                    f"{gives}, but {state.detail}; IBM does not remove expired policies, so it "
+                    "still counts against the account's policy limit: delete it")]

@@ -1,0 +1,117 @@
+"""Every policy that reaches a subject, read against one instance: what a decision weighs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from iamcheck.decide.context import Context
+from iamcheck.decide.matching import OTHER, SERVICE, ResourceMatch
+from iamcheck.decide.roles import RoleUse
+from iamcheck.decide.tri import Tri
+from iamcheck.decide.verdict import Grant, UncertainKind, UncertainPath, Via
+from iamcheck.model import Instance, Policy
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One policy through one path, against one instance."""
+
+    policy: Policy
+    via: Via
+    match: ResourceMatch
+    rule: Tri
+    uses: tuple[RoleUse, ...]
+
+    @property
+    def active(self) -> bool:
+        return self.policy.state == "active"  # P2
+
+    def usable(self, action: str) -> tuple[RoleUse, ...]:
+        """Roles that carry `action` and may sit on this policy's scope (S2)."""
+        return tuple(u for u in self.uses if action in u.actions
+                     and (self.match.scope == SERVICE or u.platform))
+
+    def blocked(self, action: str) -> tuple[RoleUse, ...]:
+        """Roles that carry `action` but cannot act on an all-services scope (S2)."""
+        return tuple(u for u in self.uses if action in u.actions and u not in self.usable(action))
+
+    @property
+    def certain(self) -> bool:
+        return (self.active and self.via.certain and self.match.status is Tri.YES
+                and self.rule is Tri.YES)
+
+    @property
+    def possible(self) -> bool:
+        """Nothing rules it out, though something may be in doubt."""
+        return self.active and self.match.status is not Tri.NO and self.rule is not Tri.NO
+
+
+def survey(ctx: Context, subject: str, instance: Instance) -> Iterator[Seen]:
+    directory = ctx.directory
+    for via in directory.vias(subject):
+        for policy in directory.policies(via, subject):
+            scope = ctx.scope(policy)
+            if scope.scope == OTHER:
+                continue  # another service's policy says nothing about this requirement
+            yield Seen(policy, via, scope.match(instance), ctx.rule(policy),
+                       ctx.roles.uses(policy.role_ids))
+
+
+def grants_of(seen: Seen, actions: tuple[str, ...]) -> list[Grant]:
+    if not seen.certain:
+        return []
+    return [Grant(action, seen.policy.id, seen.via, use.role_id, use.name)
+            for action in actions for use in seen.usable(action)]
+
+
+def uncertain_of(ctx: Context, seen: Seen, wanted: tuple[str, ...]) -> UncertainPath | None:
+    """An uncertain path (V2) that could supply some of `wanted`, or None."""
+    if seen.certain or not seen.possible:
+        return None
+    could = tuple(a for a in wanted if seen.usable(a))
+    if not could:
+        return None
+    policy, via, match = seen.policy, seen.via, seen.match
+    roles = names(seen.usable(could[0]) if len(could) == 1 else seen.uses)
+    service_doubts = [d.detail for d in match.doubts if d.rule == "S2"]
+    other_doubts = [d.detail for d in match.doubts if d.rule != "S2"]
+    if not via.certain:
+        return UncertainPath(
+            UncertainKind.DYNAMIC_GROUP, could, "P3",
+            f"policy {policy.id} gives {roles} to group {via.group_name or via.group_id}, which "
+            f"the user joins only if dynamic rule '{via.dynamic_rule}' matches the identity "
+            f"provider's claims at login; iamcheck cannot see those claims", policy.id, via)
+    if service_doubts:
+        return UncertainPath(
+            UncertainKind.SERVICE_NAME, could, "S2",
+            f"policy {policy.id} gives {roles} {via.describe()}, but {service_doubts[0]}; "
+            f"whether that reaches the instance is not documented", policy.id, via)
+    if other_doubts:
+        return UncertainPath(
+            UncertainKind.ATTRIBUTE, could, "S8",
+            f"policy {policy.id} gives {roles} {via.describe()}, but "
+            + "; ".join(other_doubts), policy.id, via)
+    state = ctx.rule_state(policy)
+    return UncertainPath(
+        UncertainKind.RULE, could, "P4",
+        f"policy {policy.id} gives {roles} {via.describe()}, but "
+        + (state.detail if state else "its rule cannot be evaluated"), policy.id, via)
+
+
+def names(uses: tuple[RoleUse, ...]) -> str:
+    shown = [u.name for u in uses]
+    return " + ".join(shown) if shown else "no role"
+
+
+def scope_text(policy: Policy) -> str:
+    """The policy's resource in a short readable form (accountId left out)."""
+    parts = []
+    for attr in policy.resource:
+        if attr.key == "accountId":
+            continue
+        value = "|".join(attr.value) if isinstance(attr.value, tuple) else str(attr.value)
+        sep = "=" if attr.operator == "stringEquals" else f" {attr.operator} "
+        parts.append(f"{attr.key}{sep}{value}")
+    parts += [f"tag {t.key}:{t.value}" for t in policy.tags]
+    return ", ".join(parts) or "all resources"

@@ -1,0 +1,79 @@
+"""EMULATED_ENDPOINTS.md, rendered from the route tables (services.ENDPOINTS, WEBSOCKETS).
+
+    python -m iamcheck.emulator.endpoints_doc            # print the markdown
+    python -m iamcheck.emulator.endpoints_doc --write    # rewrite EMULATED_ENDPOINTS.md
+    python -m iamcheck.emulator.endpoints_doc --check    # exit 1 when the file is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from starlette.routing import BaseRoute
+
+from iamcheck.emulator.routing import Endpoint
+
+DEFAULT_PATH = Path("EMULATED_ENDPOINTS.md")
+HEADER = """# Emulated endpoints
+
+Generated from the emulator's route tables by `python -m iamcheck.emulator.endpoints_doc --write`;
+do not edit by hand. Paths are relative to the emulator's base URL. "IBM" marks an emulated IBM
+endpoint (counted, delayed and subject to injected faults); the others are the emulator's own.
+"""
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(endpoints: Iterable[Endpoint], websockets: Sequence[BaseRoute] = ()) -> str:
+    lines = [HEADER, "| API | Method | Path | Summary | Token | IBM |", "|---|---|---|---|---|---|"]
+    for ep in endpoints:
+        lines.append(
+            f"| {_cell(ep.api)} | {ep.method} | `{ep.path}` | {_cell(ep.summary)} "
+            f"| {'yes' if ep.auth else 'no'} | {'yes' if ep.ibm else 'no'} |"
+        )
+    if websockets:
+        lines += ["", "## WebSocket routes", "", "| Path | Summary |", "|---|---|"]
+        for route in websockets:
+            path = getattr(route, "path", "?")
+            doc = (getattr(getattr(route, "endpoint", None), "__doc__", None) or "").strip()
+            lines.append(f"| `{path}` | {_cell(doc.splitlines()[0] if doc else '')} |")
+    return "\n".join(lines) + "\n"
+
+
+def current() -> str:
+    """The document for the route tables as they are now."""
+    from iamcheck.emulator.services import ENDPOINTS, WEBSOCKETS
+
+    return render(ENDPOINTS, WEBSOCKETS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m iamcheck.emulator.endpoints_doc",
+                                     description="Render EMULATED_ENDPOINTS.md.")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--write", nargs="?", const=DEFAULT_PATH, type=Path, metavar="PATH",
+                      help="write the document (default: ./EMULATED_ENDPOINTS.md)")
+    mode.add_argument("--check", nargs="?", const=DEFAULT_PATH, type=Path, metavar="PATH",
+                      help="exit 1 when the document differs from the route tables")
+    args = parser.parse_args(argv)
+    text = current()
+    if args.write is not None:
+        args.write.write_text(text, encoding="utf-8")
+    elif args.check is not None:
+        on_disk = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
+        if on_disk != text:
+            print(f"{args.check} is stale: run python -m iamcheck.emulator.endpoints_doc --write",
+                  file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

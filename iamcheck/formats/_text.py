@@ -1,0 +1,291 @@
+"""What the human formats (table, markdown) say about an audit, built once so both say the same.
+
+Everything here summarises: instance sets become scope labels ("all 6 instances in resource group
+prod"), long lists are capped ("a, b, c, +9") and sections stop after MAX_ROWS rows, so that an
+account of 200 people and 2,000 instances still reads on one screen per section.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+CAP = 3  # names shown before "+N"
+PEOPLE_CAP = 2  # emails are long: fewer of them
+MAX_ROWS = 50  # rows a section shows before "+N more rows"
+SHORT_ID = 8
+
+# Which IBM roles carry each VPC console action (ibm-iam-semantics.md §1.3), used when the document
+# does not say (its requirement has no "roles_by_action").
+KNOWN_ROLES = {
+    "is.instance.instance.operate": "Operator, Editor or Administrator",
+    "is.instance.instance.console": "Console Administrator",
+}
+
+
+def short_id(value: str) -> str:
+    return value[:SHORT_ID]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def capped(items: Iterable[str], limit: int = CAP) -> str:
+    """`a, b, c, +N`: at most `limit` items, then how many more."""
+    shown = list(items)
+    if len(shown) <= limit:
+        return ", ".join(shown)
+    return ", ".join([*shown[:limit], f"+{len(shown) - limit}"])
+
+
+def who(subject: dict[str, Any]) -> str:
+    """The email of a person, the name of a service ID, else the iam_id."""
+    text = subject.get("email") or subject.get("name") or subject.get("iam_id", "")
+    return f"{text} (service ID)" if subject.get("kind") == "service_id" else str(text)
+
+
+def state(subject: dict[str, Any]) -> str:
+    if subject.get("kind") == "service_id":
+        return "service ID"
+    return str(subject.get("state") or "-")
+
+
+def roles_for(action: str, requirement: dict[str, Any]) -> str:
+    """`action (needs Role or Role)`: the action, and the roles that would supply it if known."""
+    roles = (requirement.get("roles_by_action") or {}).get(action) or KNOWN_ROLES.get(action)
+    if isinstance(roles, list):
+        roles = " or ".join(roles)
+    return f"{action} (needs {roles})" if roles else action
+
+
+class Index:
+    """Look-ups over an audit document: subjects and instances by id, resource groups."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.subjects = {s["iam_id"]: s for s in doc.get("subjects", [])}
+        self.instances = {i["id"]: i for i in doc.get("instances", [])}
+        self.groups: dict[str, list[str]] = defaultdict(list)  # group name -> instance ids
+        self.group_names: dict[str, str] = {}  # group id -> name
+        for inst in self.instances.values():
+            rg = inst.get("resource_group") or {}
+            self.group_names[rg.get("id", "")] = rg.get("name") or rg.get("id", "")
+            self.groups[self.group_of(inst["id"])].append(inst["id"])
+
+    def who(self, iam_id: str) -> str:
+        subject = self.subjects.get(iam_id)
+        return who(subject) if subject else iam_id
+
+    def name(self, instance_id: str) -> str:
+        inst = self.instances.get(instance_id)
+        return str(inst.get("name") or instance_id) if inst else instance_id
+
+    def group_of(self, instance_id: str) -> str:
+        rg = (self.instances.get(instance_id) or {}).get("resource_group") or {}
+        return str(rg.get("name") or rg.get("id") or "?")
+
+    def instance_set(self, ids: Sequence[str]) -> str:
+        """A set of instances in words: all of them, all of a resource group, or a few names."""
+        ids = list(dict.fromkeys(ids))
+        n = len(ids)
+        if n == 0:
+            return "no instances"
+        if n == 1:
+            return self.name(ids[0])
+        if n == len(self.instances):
+            return f"all {n} instances"
+        by_group: dict[str, list[str]] = defaultdict(list)
+        for instance_id in ids:
+            by_group[self.group_of(instance_id)].append(instance_id)
+        if len(by_group) == 1:
+            group, members = next(iter(by_group.items()))
+            if len(members) == len(self.groups.get(group, ())):
+                return f"all {n} instances in resource group {group}"
+            return f"{n} instances in resource group {group}: {capped(map(self.name, members))}"
+        if n <= CAP:
+            return ", ".join(map(self.name, ids))
+        parts = [f"{'all ' if len(m) == len(self.groups.get(g, ())) > 1 else ''}{len(m)} in {g}"
+                 for g, m in by_group.items()]
+        return f"{n} instances in {len(by_group)} resource groups: {capped(parts)}"
+
+    def scope(self, scope: dict[str, Any]) -> str:
+        """What one scope entry of a subject covers."""
+        ids = scope.get("instances", [])
+        kind = scope.get("kind")
+        if kind == "all":
+            return f"all instances ({len(ids)})"
+        if kind == "resource_group":
+            name = self.group_names.get(scope.get("value", ""), scope.get("value", ""))
+            return f"all instances in resource group {name} ({len(ids)})"
+        if kind == "instances" or not scope.get("label"):
+            return f"{plural(len(ids), 'instance')}: {capped(map(self.name, ids))}"
+        return f"{scope['label']} ({len(ids)})"
+
+
+def through(entries: Sequence[dict[str, Any]]) -> str:
+    """`7b3e0006 direct; 7b3e0007, 7b3e0008 via payments-console`: short policy ids by path."""
+    by_via: dict[str, list[str]] = {}
+    for entry in entries:
+        group = entry.get("group_name") or entry.get("group_id")
+        via = f"via {group}" if group else "direct"
+        ids = by_via.setdefault(via, [])
+        if short_id(entry["policy_id"]) not in ids:
+            ids.append(short_id(entry["policy_id"]))
+    return "; ".join(f"{', '.join(ids)} {via}" for via, ids in by_via.items())
+
+
+@dataclass
+class Section:
+    title: str
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)  # a cell may hold several lines
+    wrap: frozenset[int] = frozenset()  # columns of free text the table may wrap
+    notes: list[str] = field(default_factory=list)
+    empty: str = "none"
+
+    def capped(self, unit: str) -> Section:
+        if len(self.rows) > MAX_ROWS:
+            self.notes.insert(0, f"+{len(self.rows) - MAX_ROWS} more {unit}s "
+                                 "(--format csv or json lists every one)")
+            self.rows = self.rows[:MAX_ROWS]
+        return self
+
+
+def header(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    req = doc.get("requirement") or {}
+    return [("account", str(doc.get("account_id", ""))),
+            ("requirement", str(req.get("id", ""))),
+            ("evaluated at", str(doc.get("evaluated_at", ""))),
+            ("data read at", str(doc.get("read_at", "")))]
+
+
+def summary(doc: dict[str, Any]) -> list[str]:
+    s = doc.get("summary") or {}
+    pairs = s.get("pairs") or {}
+    lines = [f"{plural(s.get('subjects', 0), 'subject')} x "
+             f"{plural(s.get('instances', 0), 'instance')}",
+             f"{s.get('subjects_with_access', 0)} can open at least one console "
+             f"({plural(pairs.get('allow', 0), 'pair')} allowed)",
+             f"{plural(pairs.get('unknown', 0), 'pair')} uncertain",
+             f"{s.get('subjects_one_short', 0)} one role short of access",
+             plural(s.get("findings", 0), "finding")]
+    if doc.get("gaps"):
+        lines.append(f"{plural(len(doc['gaps']), 'gap')} in the data read: verdicts may be unknown")
+    return lines
+
+
+def _grouped(keyed: Iterable[tuple[Hashable, T, str]]) -> list[tuple[T, list[str]]]:
+    """Values under equal keys together, each group shown by the first payload of its key."""
+    out: dict[Hashable, tuple[T, list[str]]] = {}
+    for key, payload, value in keyed:
+        out.setdefault(key, (payload, []))[1].append(value)
+    return list(out.values())
+
+
+def who_can_open(doc: dict[str, Any], idx: Index) -> Section:
+    section = Section("Who can open the console", ["WHO", "STATE", "WHAT", "THROUGH"],
+                      empty="nobody")
+    for subject in doc.get("subjects", []):
+        scopes = subject.get("can_open") or []
+        if scopes:
+            section.rows.append([who(subject), state(subject),
+                                 "\n".join(idx.scope(s) for s in scopes),
+                                 "\n".join(through(s.get("through", [])) for s in scopes)])
+    section.title += f" ({plural(len(section.rows), 'subject')})"
+    return section
+
+
+def by_instance(doc: dict[str, Any], idx: Index) -> Section:
+    """Instances with the same holders (and uncertain holders) share a row."""
+    section = Section("By instance", ["INSTANCES", "WHO CAN OPEN THE CONSOLE"])
+    groups = _grouped(((frozenset(i.get("holders", [])), frozenset(i.get("maybe", []))),
+                       (i.get("holders", []), i.get("maybe", [])), i["id"])
+                      for i in doc.get("instances", []))
+    for (holders, maybe), ids in groups:
+        people = [people_text(holders, "holder", idx) if holders else "nobody"]
+        if maybe:
+            people.append(f"{len(maybe)} uncertain: {capped(map(idx.who, maybe), PEOPLE_CAP)}")
+        section.rows.append([idx.instance_set(ids), "\n".join(people)])
+    return section.capped("instance group")
+
+
+def people_text(iam_ids: Sequence[str], unit: str, idx: Index) -> str:
+    """`12 holders: alice@example.com, bob@example.com, +10`; one person is just named."""
+    if len(iam_ids) == 1:
+        return idx.who(iam_ids[0])
+    return f"{plural(len(iam_ids), unit)}: {capped(map(idx.who, iam_ids), PEOPLE_CAP)}"
+
+
+def one_short(doc: dict[str, Any], idx: Index) -> Section:
+    section = Section("One role short", ["WHO", "LACKS", "ON"])
+    requirement = doc.get("requirement") or {}
+    groups = _grouped(((action, frozenset(ids)), (action, ids), s["iam_id"])
+                      for s in doc.get("subjects", [])
+                      for action, ids in (s.get("one_short") or {}).items() if ids)
+    for (action, ids), subjects in groups:
+        section.rows.append([people_text(subjects, "subject", idx), roles_for(action, requirement),
+                             idx.instance_set(ids)])
+    return section.capped("row")
+
+
+def uncertain(doc: dict[str, Any], idx: Index) -> Section:
+    section = Section("Uncertain", ["WHO", "ON"])
+    groups = _grouped((frozenset(s["unknown"]), s["unknown"], s["iam_id"])
+                      for s in doc.get("subjects", []) if s.get("unknown"))
+    for ids, subjects in groups:
+        section.rows.append([people_text(subjects, "subject", idx), idx.instance_set(ids)])
+    if section.rows:
+        section.notes.append("why: `iamcheck check --user WHO --instance ID` names the uncertain "
+                             "path (dynamic group rule, unknown attribute, unreadable data)")
+    return section.capped("row")
+
+
+def findings(doc: dict[str, Any]) -> Section:
+    section = Section("Findings", ["SEVERITY", "KIND", "RULE", "POLICY", "DETAIL"],
+                      wrap=frozenset({4}))
+    for f in doc.get("findings", []):
+        section.rows.append([f.get("severity", ""), f.get("kind", ""), f.get("rule") or "-",
+                             short_id(f.get("policy_id", "")), f.get("detail", "")])
+    return section.capped("finding")
+
+
+def gaps(doc: dict[str, Any]) -> Section:
+    section = Section("Gaps", ["WHAT", "REASON"], wrap=frozenset({1}))
+    section.rows = [[g.get("what", ""), g.get("reason", "")] for g in doc.get("gaps", [])]
+    return section.capped("gap")
+
+
+def expectations(doc: dict[str, Any], idx: Index) -> Section:
+    exp = doc["expectations"]
+    section = Section(f"Expectations: {str(exp.get('result', '')).upper()}",
+                      ["VIOLATION", "WHO", "ON", "DETAIL"], wrap=frozenset({3}),
+                      empty="no violations")
+    section.notes.append(f"{plural(len(exp.get('expected', [])), 'expected subject')}, "
+                         f"{plural(len(exp.get('violations', [])), 'violation')}")
+    rank = {"missing": 0, "unexpected": 1, "unknown": 2}  # what fails first
+    violations = sorted(exp.get("violations", []), key=lambda v: rank.get(v["kind"], 3))
+    by_subject = _grouped(((v["kind"], v.get("detail", ""), v["subject"]),
+                           (v["kind"], v.get("detail", ""), v["subject"]), v["instance_id"])
+                          for v in violations)
+    # then subjects with the same violation on the same instances share a row
+    groups = _grouped(((kind, detail, frozenset(ids)), (kind, detail, ids), subject)
+                      for (kind, detail, subject), ids in by_subject)
+    for (kind, detail, ids), subjects in groups:
+        section.rows.append([kind, people_text(subjects, "subject", idx), idx.instance_set(ids),
+                             detail])
+    return section.capped("row")
+
+
+def audit_sections(doc: dict[str, Any]) -> list[Section]:
+    idx = Index(doc)
+    sections = [who_can_open(doc, idx), by_instance(doc, idx), one_short(doc, idx),
+                uncertain(doc, idx), findings(doc)]
+    if doc.get("gaps"):
+        sections.append(gaps(doc))
+    if doc.get("expectations") is not None:
+        sections.append(expectations(doc, idx))
+    return sections

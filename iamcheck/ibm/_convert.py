@@ -1,0 +1,30 @@
+"""Turning IBM's JSON into model values; a malformed answer becomes one clear ApiFailure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from iamcheck.errors import ApiFailure
+
+T = TypeVar("T")
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ApiFailure(f"{what}: IBM Cloud sent an answer iamcheck cannot read "
+                         f"({type(err).__name__}: {str(err)[:80]})") from None
+
+
+def convert_all(what: str, items: Any, fn: Callable[[dict[str, Any]], T]) -> list[T]:
+    with reading(what):
+        return [fn(item) for item in items]
+
+
+def as_value(raw: Any) -> Any:
+    """JSON arrays become tuples so that model values stay hashable."""
+    return tuple(raw) if isinstance(raw, list) else raw

@@ -1,0 +1,17 @@
+"""Resource Manager: the account's resource groups."""
+
+from __future__ import annotations
+
+from ibm_platform_services import ResourceManagerV2
+
+from iamcheck.ibm._convert import convert_all
+from iamcheck.ibm.session import IbmSession
+from iamcheck.model import ResourceGroup
+
+
+def list_resource_groups(session: IbmSession, account_id: str) -> list[ResourceGroup]:
+    client = session.client(ResourceManagerV2)
+    what = "list resource groups"
+    result = session.call(what, client.list_resource_groups, account_id=account_id).get_result()
+    return convert_all(what, result.get("resources") or [],
+                       lambda g: ResourceGroup(id=g["id"], name=g["name"]))

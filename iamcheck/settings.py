@@ -1,0 +1,97 @@
+"""Where iamcheck's configuration comes from: flags, then IBM's environment conventions."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from iamcheck.errors import BadInput
+
+ENV_API_KEY = "IBMCLOUD_API_KEY"
+ENV_ENDPOINT = "IAMCHECK_ENDPOINT"
+
+
+class Secret:
+    """A value that never shows itself in repr, str, logs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class Settings:
+    apikey: Secret
+    endpoint: str | None  # one base URL for every IBM service (the emulator's), or IBM's own
+    account_id: str | None  # None: the account the key belongs to
+    concurrency: int = 8
+    timeout: float = 300.0  # total deadline for retries, seconds
+    debug: bool = False
+
+
+def read_api_key(apikey_file: Path | None) -> Secret:
+    """The key from --apikey-file or IBMCLOUD_API_KEY; never from a command-line value."""
+    if apikey_file is not None:
+        try:
+            mode = apikey_file.stat().st_mode
+            text = apikey_file.read_text(encoding="utf-8").strip()
+        except OSError as err:
+            raise BadInput(f"--apikey-file: cannot read {apikey_file} ({err.strerror})") from None
+        except UnicodeDecodeError:
+            raise BadInput(f"--apikey-file: {apikey_file} is not text") from None
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            print(
+                f"iamcheck: warning: {apikey_file} is readable by other users; "
+                f"run: chmod 600 {apikey_file}",
+                file=sys.stderr,
+            )
+        if not text:
+            raise BadInput(f"--apikey-file: {apikey_file} is empty")
+        return Secret(text)
+    value = os.environ.get(ENV_API_KEY, "").strip()
+    if not value:
+        raise BadInput(
+            f"no API key: set {ENV_API_KEY} or pass --apikey-file FILE (or try --demo)"
+        )
+    return Secret(value)
+
+
+def check_endpoint(url: str) -> str:
+    """Accept https anywhere, and plain http only on loopback (the emulator)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"--endpoint: '{url}' is not an http(s) URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise BadInput(
+            f"--endpoint: plain http is refused for '{parts.hostname}'; use https "
+            "(http is accepted only on loopback, for the emulator)"
+        )
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_from(flag: str | None) -> str | None:
+    value = flag or os.environ.get(ENV_ENDPOINT) or None
+    return check_endpoint(value) if value else None

@@ -1,0 +1,135 @@
+"""Saving what was read (never a secret) and reading it back, so audit and check can run offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from iamcheck.errors import BadInput
+from iamcheck.model import (
+    AccessGroup,
+    AccountData,
+    Attribute,
+    Condition,
+    ConditionGroup,
+    Gap,
+    GroupRule,
+    Instance,
+    Membership,
+    Policy,
+    ResourceGroup,
+    Role,
+    Rule,
+    RuleClaim,
+    ServiceId,
+    User,
+)
+
+SCHEMA_VERSION = 1
+KIND = "iamcheck-snapshot"
+
+
+def to_json(data: AccountData) -> dict[str, Any]:
+    body = asdict(data)
+    body["read_at"] = data.read_at.isoformat()
+    for role in body["roles"]:
+        role["actions"] = sorted(role["actions"])
+    for inst in body["instances"]:
+        inst["access_tags"] = sorted(inst["access_tags"])
+    for gap in body["gaps"]:
+        gap["subjects"], gap["instances"] = sorted(gap["subjects"]), sorted(gap["instances"])
+    return {"kind": KIND, "schema_version": SCHEMA_VERSION, "account": body}
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename it into place."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(data: AccountData, path: Path) -> None:
+    write_atomic(path, json.dumps(to_json(data), indent=1, sort_keys=True) + "\n")
+
+
+def load(path: Path) -> AccountData:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise BadInput(f"--from-snapshot: cannot read {path} ({err.strerror})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadInput(f"--from-snapshot: {path} is not a JSON snapshot") from None
+    if not isinstance(doc, dict) or doc.get("kind") != KIND:
+        raise BadInput(f"--from-snapshot: {path} is not an iamcheck snapshot")
+    if doc.get("schema_version") != SCHEMA_VERSION:
+        raise BadInput(f"--from-snapshot: {path} has schema_version {doc.get('schema_version')!r}; "
+                       f"this iamcheck reads {SCHEMA_VERSION}")
+    try:
+        return from_json(doc["account"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise BadInput(f"--from-snapshot: {path} is damaged ({type(err).__name__}: {err})") from None
+
+
+def _build(cls: type[Any], raw: dict[str, Any], **override: Any) -> Any:
+    names = {f.name for f in fields(cls)}
+    unknown = set(raw) - names
+    if unknown:
+        raise ValueError(f"unknown field(s) {sorted(unknown)} in {cls.__name__}")
+    return cls(**{**raw, **override})
+
+
+def _value(raw: Any) -> Any:
+    return tuple(raw) if isinstance(raw, list) else raw
+
+
+def _attrs(raw: list[dict[str, Any]]) -> tuple[Attribute, ...]:
+    return tuple(Attribute(a["key"], a["operator"], _value(a["value"])) for a in raw)
+
+
+def _rule(raw: dict[str, Any]) -> Rule:
+    if "conditions" in raw:
+        return ConditionGroup(raw["operator"], tuple(_rule(c) for c in raw["conditions"]))
+    return Condition(raw["key"], raw["operator"], _value(raw["value"]))
+
+
+def _policy(raw: dict[str, Any]) -> Policy:
+    return _build(Policy, raw, subject=_attrs(raw["subject"]), resource=_attrs(raw["resource"]),
+                  tags=_attrs(raw["tags"]), role_ids=tuple(raw["role_ids"]),
+                  rule=_rule(raw["rule"]) if raw["rule"] else None)
+
+
+def _group(raw: dict[str, Any]) -> AccessGroup:
+    rules = tuple(_build(GroupRule, r, conditions=tuple(_build(RuleClaim, c) for c in r["conditions"]))
+                  for r in raw["rules"])
+    return _build(AccessGroup, raw, rules=rules)
+
+
+def from_json(raw: dict[str, Any]) -> AccountData:
+    return AccountData(
+        account_id=raw["account_id"],
+        read_at=datetime.fromisoformat(raw["read_at"]),
+        users=tuple(_build(User, u) for u in raw["users"]),
+        service_ids=tuple(_build(ServiceId, s) for s in raw["service_ids"]),
+        groups=tuple(_group(g) for g in raw["groups"]),
+        memberships=tuple(_build(Membership, m) for m in raw["memberships"]),
+        policies=tuple(_policy(p) for p in raw["policies"]),
+        roles=tuple(_build(Role, r, actions=frozenset(r["actions"])) for r in raw["roles"]),
+        resource_groups=tuple(_build(ResourceGroup, g) for g in raw["resource_groups"]),
+        instances=tuple(_build(Instance, i, access_tags=frozenset(i["access_tags"]))
+                        for i in raw["instances"]),
+        gaps=tuple(_build(Gap, g, subjects=frozenset(g["subjects"]), instances=frozenset(g["instances"]))
+                   for g in raw["gaps"]),
+    )
