@@ -33,7 +33,9 @@ class Expectations:
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str  # "missing" (expected, not allowed) | "unexpected" (allowed, not expected) | "unknown"
+    kind: (
+        str  # "missing" (expected, not allowed) | "unexpected" (allowed, not expected) | "unknown"
+    )
     subject: str
     instance_id: str
     detail: str
@@ -63,8 +65,13 @@ class AuditReport:
     expectations: ExpectationResult | None = None
 
 
-def run_audit(account: AccountData, requirement: Requirement, selection: Selection, at: datetime,
-              expect: Expectations | None = None) -> AuditReport:
+def run_audit(
+    account: AccountData,
+    requirement: Requirement,
+    selection: Selection,
+    at: datetime,
+    expect: Expectations | None = None,
+) -> AuditReport:
     subjects = select_subjects(account, selection)
     instances = select_instances(account, selection)
     expected = expected_subjects(account, expect) if expect is not None else ()
@@ -121,15 +128,18 @@ def select_instances(account: AccountData, sel: Selection) -> tuple[Instance, ..
         chosen = [i for i in chosen if any(_names(i, ref) for ref in sel.instances)]
         for ref in sel.instances:
             if not any(_names(i, ref) for i in account.instances):
-                raise BadInput(f"--instance: no VPC instance '{ref.value}' in account "
-                               f"{account.account_id}")
+                raise BadInput(
+                    f"--instance: no VPC instance '{ref.value}' in account {account.account_id}"
+                )
     if sel.resource_groups:
         by_name = {g.name: g.id for g in account.resource_groups}
         ids = {by_name.get(g, g) for g in sel.resource_groups}
         unknown = ids - {g.id for g in account.resource_groups}
         if unknown:
-            raise BadInput(f"--resource-group: no resource group '{sorted(unknown)[0]}' in "
-                           f"account {account.account_id}")
+            raise BadInput(
+                f"--resource-group: no resource group '{sorted(unknown)[0]}' in "
+                f"account {account.account_id}"
+            )
         chosen = [i for i in chosen if i.resource_group_id in ids]
     if sel.regions:
         chosen = [i for i in chosen if i.region in sel.regions]
@@ -176,30 +186,60 @@ def expected_subjects(account: AccountData, expect: Expectations) -> tuple[str, 
     return tuple(dict.fromkeys(chosen))
 
 
-def weigh(result: AccountResult, expected: tuple[str, ...], only_expected: bool,
-          ) -> ExpectationResult:
+def weigh(
+    result: AccountResult,
+    expected: tuple[str, ...],
+    only_expected: bool,
+) -> ExpectationResult:
     violations: list[Violation] = []
     wanted = set(expected)
     for instance in result.instances:
         for subject in expected:
             verdict = result.verdict(subject, instance.id)
             if verdict is Verdict.DENY:
-                violations.append(Violation("missing", subject, instance.id,
-                                            "expected to open the console, cannot"))
+                violations.append(
+                    Violation(
+                        "missing", subject, instance.id, "expected to open the console, cannot"
+                    )
+                )
             elif verdict is Verdict.UNKNOWN:
-                violations.append(Violation("unknown", subject, instance.id,
-                                            "expected to open the console; not decidable"))
+                violations.append(
+                    Violation(
+                        "unknown",
+                        subject,
+                        instance.id,
+                        "expected to open the console; not decidable",
+                    )
+                )
         if only_expected:
             for subject in result.holders(instance.id):
                 if subject not in wanted:
-                    violations.append(Violation("unexpected", subject, instance.id,
-                                                "can open the console but is not expected to"))
+                    violations.append(
+                        Violation(
+                            "unexpected",
+                            subject,
+                            instance.id,
+                            "can open the console but is not expected to",
+                        )
+                    )
             for subject in result.maybe_holders(instance.id):
                 if subject not in wanted:
-                    violations.append(Violation("unknown", subject, instance.id,
-                                                "may be able to open the console; not expected to"))
+                    violations.append(
+                        Violation(
+                            "unknown",
+                            subject,
+                            instance.id,
+                            "may be able to open the console; not expected to",
+                        )
+                    )
     return ExpectationResult(expected, tuple(violations))
 
 
-__all__ = ["AuditReport", "Expectations", "Selection", "instance_ref", "load_expectations",
-           "run_audit"]
+__all__ = [
+    "AuditReport",
+    "Expectations",
+    "Selection",
+    "instance_ref",
+    "load_expectations",
+    "run_audit",
+]

@@ -36,13 +36,15 @@ class CheckResult:
     instance: Instance
 
 
-def resolve_subject(session: IbmSession, account_id: str, ref: UserRef | None,
-                    caller_iam_id: str) -> User | ServiceId:
+def resolve_subject(
+    session: IbmSession, account_id: str, ref: UserRef | None, caller_iam_id: str
+) -> User | ServiceId:
     iam_id = caller_iam_id if ref is None else (ref.value if ref.kind == "iam_id" else None)
     if iam_id is not None and iam_id.startswith("iam-ServiceId-"):
         return ServiceId(iam_id=iam_id, name="")
-    user = user_management.find_user(session, account_id, iam_id=iam_id,
-                                     email=None if iam_id else ref.value if ref else None)
+    user = user_management.find_user(
+        session, account_id, iam_id=iam_id, email=None if iam_id else ref.value if ref else None
+    )
     if user is None:
         shown = ref.value if ref else caller_iam_id
         raise BadInput(f"--user: no user '{shown}' in account {account_id}")
@@ -56,11 +58,14 @@ def resolve_instance(session: IbmSession, account_id: str, ref: InstanceRef) -> 
         field = "name" if ref.kind == "name" else "resource_id"
         found = global_search.find_instances(session, account_id, field, ref.value)
         if not found:
-            raise BadInput(f"--instance: no VPC instance with {ref.kind} '{ref.value}' "
-                           f"in account {account_id}")
+            raise BadInput(
+                f"--instance: no VPC instance with {ref.kind} '{ref.value}' in account {account_id}"
+            )
         if len(found) > 1:
-            raise BadInput(f"--instance: '{ref.value}' names {len(found)} instances; "
-                           f"give one CRN: {', '.join(sorted(found))}")
+            raise BadInput(
+                f"--instance: '{ref.value}' names {len(found)} instances; "
+                f"give one CRN: {', '.join(sorted(found))}"
+            )
         crn = found[0]
     region_name = crn.split(":")[5].rsplit("-", 1)[0]
     instance_id = crn.rsplit(":", 1)[1]
@@ -71,8 +76,13 @@ def resolve_instance(session: IbmSession, account_id: str, ref: InstanceRef) -> 
     return instance
 
 
-def run_check(session: IbmSession, requirement: Requirement, user: UserRef | None,
-              instance_ref: InstanceRef, at: datetime | None = None) -> CheckResult:
+def run_check(
+    session: IbmSession,
+    requirement: Requirement,
+    user: UserRef | None,
+    instance_ref: InstanceRef,
+    at: datetime | None = None,
+) -> CheckResult:
     caller = session.caller()
     account_id = session.settings.account_id or caller.account_id
     at = at or datetime.now(UTC)
@@ -81,7 +91,9 @@ def run_check(session: IbmSession, requirement: Requirement, user: UserRef | Non
         instance_f = pool.submit(resolve_instance, session, account_id, instance_ref)
         roles_f = pool.submit(iam_policy.list_roles, session, account_id, requirement.service)
         subject = subject_f.result()
-        groups_f = pool.submit(access_groups.list_groups, session, account_id, iam_id=subject.iam_id)
+        groups_f = pool.submit(
+            access_groups.list_groups, session, account_id, iam_id=subject.iam_id
+        )
         own_f = pool.submit(iam_policy.list_policies, session, account_id, iam_id=subject.iam_id)
         groups = _with_public(groups_f.result())
         policies = own_f.result() + _group_policies(session, account_id, groups, pool, "active")
@@ -97,8 +109,9 @@ def run_check(session: IbmSession, requirement: Requirement, user: UserRef | Non
             # deleted policies (near misses, P2) and groups the user could join by rule (P3).
             extra = _federated_groups(session, account_id, subject, groups)
             policies += _group_policies(session, account_id, extra, pool, "active")
-            policies += iam_policy.list_policies(session, account_id, iam_id=subject.iam_id,
-                                                 state="deleted")
+            policies += iam_policy.list_policies(
+                session, account_id, iam_id=subject.iam_id, state="deleted"
+            )
             policies += _group_policies(session, account_id, groups + extra, pool, "deleted")
             data = _account(account_id, at, subject, groups, extra, policies, roles, instance)
             decision = decide(data, requirement, subject.iam_id, instance, at)
@@ -111,15 +124,23 @@ def _with_public(groups: list[AccessGroup]) -> list[AccessGroup]:
     return [*groups, AccessGroup(id=PUBLIC_ACCESS_GROUP_ID, name="Public Access")]
 
 
-def _group_policies(session: IbmSession, account_id: str, groups: list[AccessGroup],
-                    pool: ThreadPoolExecutor, state: str) -> list[Policy]:
-    chunks = pool.map(lambda g: iam_policy.list_policies(
-        session, account_id, access_group_id=g.id, state=state), groups)
+def _group_policies(
+    session: IbmSession,
+    account_id: str,
+    groups: list[AccessGroup],
+    pool: ThreadPoolExecutor,
+    state: str,
+) -> list[Policy]:
+    chunks = pool.map(
+        lambda g: iam_policy.list_policies(session, account_id, access_group_id=g.id, state=state),
+        groups,
+    )
     return [p for chunk in chunks for p in chunk]
 
 
-def _federated_groups(session: IbmSession, account_id: str, subject: User | ServiceId,
-                      member_of: list[AccessGroup]) -> list[AccessGroup]:
+def _federated_groups(
+    session: IbmSession, account_id: str, subject: User | ServiceId, member_of: list[AccessGroup]
+) -> list[AccessGroup]:
     """Groups the user is not in but whose dynamic rule names the user's realm (P3)."""
     if not isinstance(subject, User) or subject.realm in NON_FEDERATED_REALMS:
         return []
@@ -138,11 +159,19 @@ def _with_tags(instance: Instance, tags: frozenset[str]) -> Instance:
     return replace(instance, access_tags=tags)
 
 
-def _account(account_id: str, at: datetime, subject: User | ServiceId,
-             member_of: list[AccessGroup], could_join: list[AccessGroup], policies: list[Policy],
-             roles: list[Role], instance: Instance) -> AccountData:
-    members = tuple(Membership(g.id, subject.iam_id) for g in member_of
-                    if g.id != PUBLIC_ACCESS_GROUP_ID)
+def _account(
+    account_id: str,
+    at: datetime,
+    subject: User | ServiceId,
+    member_of: list[AccessGroup],
+    could_join: list[AccessGroup],
+    policies: list[Policy],
+    roles: list[Role],
+    instance: Instance,
+) -> AccountData:
+    members = tuple(
+        Membership(g.id, subject.iam_id) for g in member_of if g.id != PUBLIC_ACCESS_GROUP_ID
+    )
     return AccountData(
         account_id=account_id,
         read_at=at,

@@ -26,20 +26,43 @@ def requirement_from(path: Path | None) -> Requirement:
 
 def _subject_doc(subject: User | ServiceId) -> dict[str, Any]:
     if isinstance(subject, User):
-        return {"iam_id": subject.iam_id, "kind": "user", "email": subject.email,
-                "name": f"{subject.firstname} {subject.lastname}".strip(), "state": subject.state}
-    return {"iam_id": subject.iam_id, "kind": "service_id", "email": "", "name": subject.name,
-            "state": ""}
+        return {
+            "iam_id": subject.iam_id,
+            "kind": "user",
+            "email": subject.email,
+            "name": f"{subject.firstname} {subject.lastname}".strip(),
+            "state": subject.state,
+        }
+    return {
+        "iam_id": subject.iam_id,
+        "kind": "service_id",
+        "email": "",
+        "name": subject.name,
+        "state": "",
+    }
 
 
 def _instance_doc(instance: Instance) -> dict[str, Any]:
-    return {"id": instance.id, "name": instance.name, "crn": instance.crn,
-            "region": instance.region, "zone": instance.zone, "status": instance.status,
-            "resource_group_id": instance.resource_group_id}
+    return {
+        "id": instance.id,
+        "name": instance.name,
+        "crn": instance.crn,
+        "region": instance.region,
+        "zone": instance.zone,
+        "status": instance.status,
+        "resource_group_id": instance.resource_group_id,
+    }
 
 
-def check_command(conn: Connection, *, user: str | None, instance: str, at: str | None,
-                  requirement: Path | None, snapshot: Path | None) -> dict[str, Any]:
+def check_command(
+    conn: Connection,
+    *,
+    user: str | None,
+    instance: str,
+    at: str | None,
+    requirement: Path | None,
+    snapshot: Path | None,
+) -> dict[str, Any]:
     uref = user_ref(user) if user is not None else None
     iref = instance_ref(instance)
     when = instant(at) if at is not None else datetime.now(UTC)
@@ -50,32 +73,44 @@ def check_command(conn: Connection, *, user: str | None, instance: str, at: str 
 
     with open_session(conn) as session:
         result = run_check(session, req, uref, iref, when)
-    return check_document(result.decision, _subject_doc(result.subject),
-                          _instance_doc(result.instance), result.account_id)
+    return check_document(
+        result.decision,
+        _subject_doc(result.subject),
+        _instance_doc(result.instance),
+        result.account_id,
+    )
 
 
-def _check_offline(account: AccountData, req: Requirement, uref: UserRef | None,
-                   iref: InstanceRef, when: datetime) -> dict[str, Any]:
+def _check_offline(
+    account: AccountData, req: Requirement, uref: UserRef | None, iref: InstanceRef, when: datetime
+) -> dict[str, Any]:
     from iamcheck.decide import decide
 
     if uref is None:
         raise BadInput("--user is required with --from-snapshot (a snapshot has no caller)")
     subject = _find_subject(account, uref)
-    matches = [i for i in account.instances
-               if {"crn": i.crn, "id": i.id, "name": i.name}[iref.kind] == iref.value]
+    matches = [
+        i
+        for i in account.instances
+        if {"crn": i.crn, "id": i.id, "name": i.name}[iref.kind] == iref.value
+    ]
     if not matches:
         raise BadInput(f"--instance: no VPC instance '{iref.value}' in the snapshot")
     if len(matches) > 1:
         raise BadInput(f"--instance: '{iref.value}' names {len(matches)} instances; give a CRN")
     decision = decide(account, req, subject.iam_id, matches[0], when)
-    return check_document(decision, _subject_doc(subject), _instance_doc(matches[0]),
-                          account.account_id)
+    return check_document(
+        decision, _subject_doc(subject), _instance_doc(matches[0]), account.account_id
+    )
 
 
 def _find_subject(account: AccountData, ref: UserRef) -> User | ServiceId:
     for user in account.users:
-        if (user.email.lower() == ref.value.lower()) if ref.kind == "email" else (
-                user.iam_id == ref.value):
+        if (
+            (user.email.lower() == ref.value.lower())
+            if ref.kind == "email"
+            else (user.iam_id == ref.value)
+        ):
             return user
     for sid in account.service_ids:
         if sid.iam_id == ref.value:
@@ -83,8 +118,9 @@ def _find_subject(account: AccountData, ref: UserRef) -> User | ServiceId:
     raise BadInput(f"--user: no user '{ref.value}' in account {account.account_id}")
 
 
-def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
-                 progress: bool | None = None) -> AccountData:
+def read_or_load(
+    conn: Connection, req: Requirement, snapshot: Path | None, progress: bool | None = None
+) -> AccountData:
     if snapshot is not None:
         return snapshots.load(snapshot)
     from iamcheck.reader import Progress, read_account
@@ -94,9 +130,16 @@ def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
         return read_account(session, account_id, req.service, Progress(session, progress))
 
 
-def audit_command(conn: Connection, *, selection: dict[str, list[str]], expect: Path | None,
-                  only_expected: bool, at: str | None, requirement: Path | None,
-                  snapshot: Path | None) -> tuple[AuditReport, dict[str, Any]]:
+def audit_command(
+    conn: Connection,
+    *,
+    selection: dict[str, list[str]],
+    expect: Path | None,
+    only_expected: bool,
+    at: str | None,
+    requirement: Path | None,
+    snapshot: Path | None,
+) -> tuple[AuditReport, dict[str, Any]]:
     sel = Selection(
         instances=tuple(instance_ref(i) for i in selection.get("instance", [])),
         resource_groups=tuple(selection.get("resource_group", [])),

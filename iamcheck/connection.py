@@ -31,16 +31,26 @@ def open_session(conn: Connection) -> Iterator[IbmSession]:
     from iamcheck.ibm.session import IbmSession
 
     if not conn.demo:
-        settings = Settings(apikey=read_api_key(conn.apikey_file),
-                            endpoint=endpoint_from(conn.endpoint), account_id=conn.account,
-                            concurrency=conn.concurrency, timeout=conn.timeout, debug=conn.debug)
+        settings = Settings(
+            apikey=read_api_key(conn.apikey_file),
+            endpoint=endpoint_from(conn.endpoint),
+            account_id=conn.account,
+            concurrency=conn.concurrency,
+            timeout=conn.timeout,
+            debug=conn.debug,
+        )
         yield IbmSession(settings)
         return
     from iamcheck.emulator import Backend, EmulatorServer, demo_seed
 
     seed = demo_seed()
     with EmulatorServer(Backend(seed)) as server:
-        settings = Settings(apikey=Secret(seed["api_keys"][0]["apikey"]), endpoint=server.url,
-                            account_id=conn.account, concurrency=conn.concurrency,
-                            timeout=conn.timeout, debug=conn.debug)
+        settings = Settings(
+            apikey=Secret(seed["api_keys"][0]["apikey"]),
+            endpoint=server.url,
+            account_id=conn.account,
+            concurrency=conn.concurrency,
+            timeout=conn.timeout,
+            debug=conn.debug,
+        )
         yield IbmSession(settings)

@@ -8,15 +8,18 @@ from datetime import datetime, timedelta
 
 from iamcheck.errors import BadInput
 
-EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
-                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$")
+EMAIL = re.compile(
+    r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$"
+)
 IAM_ID = re.compile(r"^(IBMid|iam-ServiceId|iam-Profile|[0-9]{3,})-[A-Za-z0-9_-]{3,}$")
 INSTANCE_ID = re.compile(r"^[0-9a-z]{4}_[0-9a-z][0-9a-z-]{6,62}$")
 INSTANCE_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 INSTANCE_CRN = re.compile(
     r"^crn:v1:(?P<cname>[a-z0-9-]+):(?P<ctype>public|dedicated|local):is:"
     r"(?P<zone>[a-z]{2}-[a-z]{3,5}-[1-9]):a/(?P<account>[0-9a-f]{32})::instance:"
-    r"(?P<id>[0-9a-z]{4}_[0-9a-z-]{7,63})$")
+    r"(?P<id>[0-9a-z]{4}_[0-9a-z-]{7,63})$"
+)
 DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
@@ -45,8 +48,9 @@ def user_ref(text: str, option: str = "--user") -> UserRef:
         return UserRef("email", text)
     if IAM_ID.match(text) and len(text) <= 128:
         return UserRef("iam_id", text)
-    raise BadInput(f"{option}: '{text[:80]}' is neither an email nor an IAM ID "
-                   "(IBMid-..., iam-ServiceId-...)")
+    raise BadInput(
+        f"{option}: '{text[:80]}' is neither an email nor an IAM ID (IBMid-..., iam-ServiceId-...)"
+    )
 
 
 def instance_ref(text: str, option: str = "--instance") -> InstanceRef:
@@ -54,8 +58,10 @@ def instance_ref(text: str, option: str = "--instance") -> InstanceRef:
     if text.startswith("crn:"):
         match = INSTANCE_CRN.match(text)
         if not match:
-            raise BadInput(f"{option}: '{text[:120]}' is not the CRN of a VPC instance "
-                           "(crn:v1:bluemix:public:is:<zone>:a/<account>::instance:<id>)")
+            raise BadInput(
+                f"{option}: '{text[:120]}' is not the CRN of a VPC instance "
+                "(crn:v1:bluemix:public:is:<zone>:a/<account>::instance:<id>)"
+            )
         return InstanceRef("crn", text, region=match["zone"].rsplit("-", 1)[0])
     if INSTANCE_ID.match(text):
         return InstanceRef("id", text)
@@ -70,8 +76,9 @@ def instant(text: str, option: str = "--at") -> datetime:
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
     except ValueError:
-        raise BadInput(f"{option}: '{text[:60]}' is not an ISO 8601 time "
-                       "(e.g. 2026-12-24T18:00:00+01:00)") from None
+        raise BadInput(
+            f"{option}: '{text[:60]}' is not an ISO 8601 time (e.g. 2026-12-24T18:00:00+01:00)"
+        ) from None
     if value.tzinfo is None:
         raise BadInput(f"{option}: '{text[:60]}' has no UTC offset; add one, e.g. +00:00 or Z")
     return value

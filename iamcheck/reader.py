@@ -1,21 +1,25 @@
-"""Reading an account through the IBM modules: every collection once, independent reads at once."""
+"""Reading a whole account through the IBM modules: every collection once, independent reads
+at the same time, bounded by --concurrency."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TypeVar
 
-from iamcheck.ibm import access_groups, global_search, iam_policy, resource_manager, user_management, vpc
+from iamcheck.ibm import (
+    access_groups,
+    global_search,
+    iam_policy,
+    resource_manager,
+    user_management,
+    vpc,
+)
 from iamcheck.ibm.session import IbmSession
-from iamcheck.model import AccessGroup, AccountData, Instance, Membership, Policy, ServiceId
+from iamcheck.model import AccountData, Instance, Membership, Policy, ServiceId
 
 SERVICE_ID_PREFIX = "iam-ServiceId-"
-
-T = TypeVar("T")
-U = TypeVar("U")
 
 
 class Progress:
@@ -27,21 +31,25 @@ class Progress:
 
     def step(self, label: str) -> None:
         if self._enabled:
-            print(f"\r\033[Kreading {label} ({self._session.requests} requests)", end="",
-                  file=sys.stderr, flush=True)
+            print(
+                f"\r\033[Kreading {label} ({self._session.requests} requests)",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def done(self) -> None:
         if self._enabled:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
-def parallel(pool: ThreadPoolExecutor, fn: Callable[[T], U], items: Iterable[T]) -> list[U]:
-    return list(pool.map(fn, items))
-
-
-def read_account(session: IbmSession, account_id: str, service_name: str,
-                 progress: Progress | None = None) -> AccountData:
-    """The whole account: its number of calls grows with pages, not with users x groups."""
+def read_account(
+    session: IbmSession, account_id: str, service_name: str, progress: Progress | None = None
+) -> AccountData:
+    """The whole account. Its number of calls grows with pages, not with users x groups:
+    users, groups, policies (active and deleted), roles, resource groups and regions are one
+    paged list each; then each group's members and rules, and each region's instances; access
+    tags are read in bulk, and only when some policy uses them."""
     progress = progress or Progress(session, enabled=False)
     with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool:
         users = pool.submit(user_management.list_users, session, account_id)
@@ -49,38 +57,44 @@ def read_account(session: IbmSession, account_id: str, service_name: str,
         active = pool.submit(iam_policy.list_policies, session, account_id)
         deleted = pool.submit(iam_policy.list_policies, session, account_id, state="deleted")
         roles = pool.submit(iam_policy.list_roles, session, account_id, service_name)
-        rgs = pool.submit(resource_manager.list_resource_groups, session, account_id)
+        resource_groups = pool.submit(resource_manager.list_resource_groups, session, account_id)
         regions = pool.submit(vpc.list_regions, session)
-        progress.step("users, groups, policies, roles")
+        progress.step("users, groups, policies and roles")
         group_list = groups.result()
-        members = pool.map(lambda g: access_groups.list_members(session, g), group_list)
-        rules = pool.map(lambda g: access_groups.list_rules(session, account_id, g), group_list)
-        instances = pool.map(lambda r: vpc.list_instances(session, r), regions.result())
+        members = [pool.submit(access_groups.list_members, session, g) for g in group_list]
+        rules = [pool.submit(access_groups.list_rules, session, account_id, g) for g in group_list]
+        per_region = [pool.submit(vpc.list_instances, session, r) for r in regions.result()]
         policies = active.result() + deleted.result()
-        tags = (global_search.access_tags_by_crn(session, account_id)
-                if any(p.tags for p in policies) else None)
-        progress.step("members, rules, instances")
-        named = [m for chunk in members for m in chunk]
-        memberships = [m for m, _ in named]
-        groups_with_rules = [_with_rules(g, r) for g, r in zip(group_list, rules, strict=True)]
-        all_instances = [i for chunk in instances for i in chunk]
+        tags = (
+            global_search.access_tags_by_crn(session, account_id)
+            if any(p.tags for p in policies)
+            else {}
+        )
+        progress.step("members, rules and instances")
+        named = [m for f in members for m in f.result()]
+        full_groups = [
+            replace(g, rules=tuple(r.result())) for g, r in zip(group_list, rules, strict=True)
+        ]
+        instances = [_tagged(i, tags) for f in per_region for i in f.result()]
     progress.done()
     return AccountData(
         account_id=account_id,
         read_at=datetime.now(UTC),
         users=tuple(users.result()),
         service_ids=service_ids(named, policies),
-        groups=tuple(groups_with_rules),
-        memberships=tuple(memberships),
+        groups=tuple(full_groups),
+        memberships=tuple(m for m, _ in named),
         policies=tuple(policies),
         roles=tuple(roles.result()),
-        resource_groups=tuple(rgs.result()),
-        instances=tuple(_tagged(i, tags) for i in all_instances),
+        resource_groups=tuple(resource_groups.result()),
+        instances=tuple(instances),
     )
 
 
-def service_ids(members: list[tuple[Membership, str]], policies: list[Policy],
-                ) -> tuple[ServiceId, ...]:
+def service_ids(
+    members: list[tuple[Membership, str]],
+    policies: list[Policy],
+) -> tuple[ServiceId, ...]:
     """Service IDs that can hold access: group members and policy subjects."""
     names: dict[str, str] = {}
     for member, name in members:
@@ -93,31 +107,9 @@ def service_ids(members: list[tuple[Membership, str]], policies: list[Policy],
     return tuple(ServiceId(iam_id=i, name=n) for i, n in names.items())
 
 
-def _with_rules(group: AccessGroup, rules: list[object]) -> AccessGroup:
-    from dataclasses import replace
-
-    return replace(group, rules=tuple(rules))  # type: ignore[arg-type]
-
-
-def _tagged(instance: Instance, tags: dict[str, frozenset[str]] | None) -> Instance:
-    if not tags or instance.crn not in tags:
-        return instance
-    from dataclasses import replace
-
-    return replace(instance, access_tags=tags[instance.crn])
+def _tagged(instance: Instance, tags: dict[str, frozenset[str]]) -> Instance:
+    found = tags.get(instance.crn)
+    return replace(instance, access_tags=found) if found else instance
 
 
-def subject_policies(session: IbmSession, account_id: str, iam_id: str,
-                     groups: list[AccessGroup], pool: ThreadPoolExecutor) -> list[Policy]:
-    """The policies whose subject is `iam_id` or one of `groups` (active and deleted)."""
-    calls: list[Callable[[], list[Policy]]] = []
-    for state in ("active", "deleted"):
-        calls.append(lambda s=state: iam_policy.list_policies(session, account_id, iam_id=iam_id, state=s))
-        for g in groups:
-            calls.append(lambda s=state, g=g: iam_policy.list_policies(
-                session, account_id, access_group_id=g.id, state=s))
-    return [p for chunk in pool.map(lambda c: c(), calls) for p in chunk]
-
-
-def memberships_of(iam_id: str, groups: list[AccessGroup]) -> tuple[Membership, ...]:
-    return tuple(Membership(group_id=g.id, iam_id=iam_id) for g in groups)
+__all__ = ["Progress", "read_account"]

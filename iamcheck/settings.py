@@ -64,9 +64,7 @@ def read_api_key(apikey_file: Path | None) -> Secret:
         return Secret(text)
     value = os.environ.get(ENV_API_KEY, "").strip()
     if not value:
-        raise BadInput(
-            f"no API key: set {ENV_API_KEY} or pass --apikey-file FILE (or try --demo)"
-        )
+        raise BadInput(f"no API key: set {ENV_API_KEY} or pass --apikey-file FILE (or try --demo)")
     return Secret(value)
 
 

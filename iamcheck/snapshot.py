@@ -75,12 +75,16 @@ def load(path: Path) -> AccountData:
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise BadInput(f"--from-snapshot: {path} is not an iamcheck snapshot")
     if doc.get("schema_version") != SCHEMA_VERSION:
-        raise BadInput(f"--from-snapshot: {path} has schema_version {doc.get('schema_version')!r}; "
-                       f"this iamcheck reads {SCHEMA_VERSION}")
+        raise BadInput(
+            f"--from-snapshot: {path} has schema_version {doc.get('schema_version')!r}; "
+            f"this iamcheck reads {SCHEMA_VERSION}"
+        )
     try:
         return from_json(doc["account"])
     except (KeyError, TypeError, ValueError) as err:
-        raise BadInput(f"--from-snapshot: {path} is damaged ({type(err).__name__}: {err})") from None
+        raise BadInput(
+            f"--from-snapshot: {path} is damaged ({type(err).__name__}: {err})"
+        ) from None
 
 
 def _build(cls: type[Any], raw: dict[str, Any], **override: Any) -> Any:
@@ -106,15 +110,25 @@ def _rule(raw: dict[str, Any]) -> Rule:
 
 
 def _policy(raw: dict[str, Any]) -> Policy:
-    return _build(Policy, raw, subject=_attrs(raw["subject"]), resource=_attrs(raw["resource"]),
-                  tags=_attrs(raw["tags"]), role_ids=tuple(raw["role_ids"]),
-                  rule=_rule(raw["rule"]) if raw["rule"] else None)
+    policy: Policy = _build(
+        Policy,
+        raw,
+        subject=_attrs(raw["subject"]),
+        resource=_attrs(raw["resource"]),
+        tags=_attrs(raw["tags"]),
+        role_ids=tuple(raw["role_ids"]),
+        rule=_rule(raw["rule"]) if raw["rule"] else None,
+    )
+    return policy
 
 
 def _group(raw: dict[str, Any]) -> AccessGroup:
-    rules = tuple(_build(GroupRule, r, conditions=tuple(_build(RuleClaim, c) for c in r["conditions"]))
-                  for r in raw["rules"])
-    return _build(AccessGroup, raw, rules=rules)
+    rules = tuple(
+        _build(GroupRule, r, conditions=tuple(_build(RuleClaim, c) for c in r["conditions"]))
+        for r in raw["rules"]
+    )
+    group: AccessGroup = _build(AccessGroup, raw, rules=rules)
+    return group
 
 
 def from_json(raw: dict[str, Any]) -> AccountData:
@@ -128,8 +142,11 @@ def from_json(raw: dict[str, Any]) -> AccountData:
         policies=tuple(_policy(p) for p in raw["policies"]),
         roles=tuple(_build(Role, r, actions=frozenset(r["actions"])) for r in raw["roles"]),
         resource_groups=tuple(_build(ResourceGroup, g) for g in raw["resource_groups"]),
-        instances=tuple(_build(Instance, i, access_tags=frozenset(i["access_tags"]))
-                        for i in raw["instances"]),
-        gaps=tuple(_build(Gap, g, subjects=frozenset(g["subjects"]), instances=frozenset(g["instances"]))
-                   for g in raw["gaps"]),
+        instances=tuple(
+            _build(Instance, i, access_tags=frozenset(i["access_tags"])) for i in raw["instances"]
+        ),
+        gaps=tuple(
+            _build(Gap, g, subjects=frozenset(g["subjects"]), instances=frozenset(g["instances"]))
+            for g in raw["gaps"]
+        ),
     )

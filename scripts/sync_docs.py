@@ -13,14 +13,16 @@ from iamcheck.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
-HELP_BLOCK = re.compile(r"(<!-- help: (?P<cmd>[a-z ]*) -->\n```text\n)(?P<body>.*?)(```\n<!-- /help -->)",
-                        re.S)
+HELP_BLOCK = re.compile(
+    r"(<!-- help: (?P<cmd>[a-z ]*) -->\n```text\n)(?P<body>.*?)(```\n<!-- /help -->)", re.S
+)
 
 
 def help_text(command: str) -> str:
     args = [*command.split(), "--help"] if command else ["--help"]
-    result = CliRunner().invoke(app, args, env={"COLUMNS": "100", "TERM": "dumb"},
-                                prog_name="iamcheck")
+    result = CliRunner().invoke(
+        app, args, env={"COLUMNS": "100", "TERM": "dumb"}, prog_name="iamcheck"
+    )
     if result.exit_code != 0:
         raise RuntimeError(f"iamcheck {command} --help failed: {result.output}")
     return result.stdout

@@ -12,6 +12,8 @@ import pytest
 from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 
 from iamcheck.emulator import Backend, EmulatorServer, demo_seed
+from iamcheck.ibm.session import IbmSession
+from iamcheck.settings import Secret, Settings
 
 MINI_KEY = "mini-admin-key-0001"
 
@@ -22,11 +24,18 @@ def mini_seed() -> dict[str, Any]:
         "account_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
         "api_keys": [{"apikey": MINI_KEY, "iam_id": "IBMid-100000AAAA"}],
         "users": [
-            {"iam_id": "IBMid-100000AAAA", "email": "admin@example.com", "state": "ACTIVE",
-             "firstname": "Ada", "lastname": "Admin", "realm": "IBMid"},
+            {
+                "iam_id": "IBMid-100000AAAA",
+                "email": "admin@example.com",
+                "state": "ACTIVE",
+                "firstname": "Ada",
+                "lastname": "Admin",
+                "realm": "IBMid",
+            },
         ],
-        "resource_groups": [{"id": "rg0000000000000000000000000000a1", "name": "default",
-                             "default": True}],
+        "resource_groups": [
+            {"id": "rg0000000000000000000000000000a1", "name": "default", "default": True}
+        ],
     }
 
 
@@ -79,6 +88,18 @@ def demo(_server: EmulatorServer) -> Iterator[Emulator]:
     _server.backend.faults.rate = 0.0
     _server.backend.faults.latency_ms = 0.0
     yield Emulator(_server, seed["api_keys"][0]["apikey"])
+
+
+def session_for(emulator: Emulator, apikey: str | None = None, **settings: Any) -> IbmSession:
+    """An iamcheck session against the served emulator (what --endpoint gives)."""
+    return IbmSession(
+        Settings(
+            apikey=Secret(apikey or emulator.apikey),
+            endpoint=emulator.url,
+            account_id=None,
+            **settings,
+        )
+    )
 
 
 def read_json(path: Path) -> Any:

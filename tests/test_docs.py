@@ -37,8 +37,9 @@ def _env_table() -> set[str]:
 
 def test_env_vars_in_code_are_documented() -> None:
     documented = _env_table()
-    code = "\n".join(p.read_text() for p in (ROOT / "iamcheck").rglob("*.py")
-                     if "emulator" not in p.parts)
+    code = "\n".join(
+        p.read_text() for p in (ROOT / "iamcheck").rglob("*.py") if "emulator" not in p.parts
+    )
     used = set(re.findall(r"[\"'](I[A-Z]+_[A-Z_]+)[\"']", code))
     assert used <= documented, used - documented
 
@@ -54,8 +55,15 @@ def test_sdk_url_overrides_are_documented() -> None:
     )
     from ibm_vpc import VpcV1
 
-    clients = (IamPolicyManagementV1, IamAccessGroupsV2, UserManagementV1, ResourceManagerV2,
-               GlobalSearchV2, GlobalTaggingV1, VpcV1)
+    clients = (
+        IamPolicyManagementV1,
+        IamAccessGroupsV2,
+        UserManagementV1,
+        ResourceManagerV2,
+        GlobalSearchV2,
+        GlobalTaggingV1,
+        VpcV1,
+    )
     assert {f"{c.DEFAULT_SERVICE_NAME.upper()}_URL" for c in clients} <= _env_table()
 
 
@@ -72,7 +80,9 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
     assert commands[1] in ci.splitlines()
 
 
-@pytest.mark.skipif(not RULES_FILE.exists(), reason="the shared rules file is not beside the checkout")
+@pytest.mark.skipif(
+    not RULES_FILE.exists(), reason="the shared rules file is not beside the checkout"
+)
 def test_every_rule_is_documented() -> None:
     rules = re.findall(r"^([RPSV]\d+)\.", RULES_FILE.read_text(), re.M)
     assert len(rules) >= 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from pathlib import Path
 from typing import Annotated
@@ -20,19 +21,27 @@ app = typer.Typer(
 @app.command()
 def serve(
     seed: Annotated[
-        Path | None, typer.Option(help="Seed file describing the account (default: the demo account).")
+        Path | None,
+        typer.Option(help="Seed file describing the account (default: the demo account)."),
     ] = None,
-    host: Annotated[str, typer.Option(help="Address to bind; loopback unless told otherwise.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to bind (0: any free port).")] = 8390,
-    latency_ms: Annotated[float, typer.Option(min=0, help="Delay added to every IBM API request.")] = 0.0,
+    host: Annotated[
+        str, typer.Option(help="Address to bind; loopback unless told otherwise.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port to bind (0: any free port).")
+    ] = 8390,
+    latency_ms: Annotated[
+        float, typer.Option(min=0, help="Delay added to every IBM API request.")
+    ] = 0.0,
     fault_rate: Annotated[
-        float, typer.Option(min=0.0, max=1.0, help="Share of IBM API requests answered 429, 500 or 503.")
+        float,
+        typer.Option(min=0.0, max=1.0, help="Share of IBM API requests answered 429, 500 or 503."),
     ] = 0.0,
     fault_seed: Annotated[int, typer.Option(help="Makes injected faults reproducible.")] = 0,
 ) -> None:
     """Serve the IBM Cloud APIs at one base URL until Ctrl-C."""
     from iamcheck.emulator import Backend, FaultPlan, SeedError, demo_seed, load_seed
-    from iamcheck.emulator.server import serve_forever
+    from iamcheck.emulator.server import base_url, bind, serve_forever
 
     with exit_on_error():
         try:
@@ -44,28 +53,40 @@ def serve(
         except SeedError as err:
             raise BadInput(f"--seed: {err}") from None
         backend = Backend(data, faults=FaultPlan(latency_ms, fault_rate, fault_seed))
-        shown = f"[{host}]" if ":" in host else host
+        try:
+            sock = bind(host, port)
+        except OSError as err:
+            raise BadInput(f"--port: cannot listen on {host}:{port} ({err.strerror})") from None
+        url = base_url(sock)
         keys = data.get("api_keys", [])
         typer.echo(f"IBM Cloud emulator for account {data['account_id']}", err=True)
-        typer.echo(f"  base URL: http://{shown}:{port}", err=True)
+        typer.echo(f"  base URL: {url}", err=True)
         if keys:
+            # These keys are the seed's own, made up for the emulator: printing them is the point.
             typer.echo(f"  API key:  {keys[0]['apikey']}  (owner {keys[0]['iam_id']})", err=True)
-        typer.echo(f"  use it:   IAMCHECK_ENDPOINT=http://{shown}:{port} "
-                   "IBMCLOUD_API_KEY=<key> iamcheck audit", err=True)
+        typer.echo(
+            f"  try:      IAMCHECK_ENDPOINT={url} IBMCLOUD_API_KEY=<key> iamcheck audit", err=True
+        )
         typer.echo("Press Ctrl-C to stop.", err=True)
-        serve_forever(backend, host, port)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
+            serve_forever(backend, sock)
+        typer.echo("emulator stopped", err=True)
 
 
 @app.command()
 def generate(
     users: Annotated[int, typer.Option(min=1, help="Users in the account.")] = 50,
     instances: Annotated[int, typer.Option(min=0, help="VPC instances.")] = 200,
-    groups: Annotated[int, typer.Option(min=0, help="Access groups (Public Access included).")] = 20,
+    groups: Annotated[
+        int, typer.Option(min=0, help="Access groups (Public Access included).")
+    ] = 20,
     policies: Annotated[int, typer.Option(min=0, help="IAM policies.")] = 200,
     regions: Annotated[int, typer.Option(min=1, help="Regions the instances spread over.")] = 10,
     seed: Annotated[int, typer.Option(help="Same seed, same account, byte for byte.")] = 0,
-    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
-                                                help="Write to FILE instead of stdout.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
+    ] = None,
 ) -> None:
     """Write a deterministic, valid seed of any size (up to IBM's limits), e.g. for benchmarks."""
     import json
@@ -74,8 +95,14 @@ def generate(
 
     with exit_on_error():
         try:
-            data = make(users=users, instances=instances, groups=groups, policies=policies,
-                        seed=seed, regions=regions)
+            data = make(
+                users=users,
+                instances=instances,
+                groups=groups,
+                policies=policies,
+                seed=seed,
+                regions=regions,
+            )
         except ValueError as err:
             raise BadInput(str(err)) from None
         text = json.dumps(data, indent=None) + "\n"
@@ -83,5 +110,7 @@ def generate(
             typer.echo(text, nl=False)
         else:
             output.write_text(text, encoding="utf-8")
-            typer.echo(f"iamcheck: wrote a seed of {users} users, {instances} instances to {output}",
-                       err=True)
+            typer.echo(
+                f"iamcheck: wrote a seed of {users} users, {instances} instances to {output}",
+                err=True,
+            )

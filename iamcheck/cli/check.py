@@ -25,21 +25,41 @@ VERDICT_EXIT = {"allow": ExitCode.OK, "deny": ExitCode.FINDING, "unknown": ExitC
 
 
 def check(
-    instance: Annotated[str, typer.Option("--instance", "-i", metavar="ID|NAME|CRN",
-                                          help="The VPC instance.")],
-    user: Annotated[str | None, typer.Option("--user", "-u", metavar="EMAIL|IAM_ID",
-                                             help="Who (default: the owner of the API key).")] = None,
-    at: Annotated[str | None, typer.Option("--at", metavar="TIME",
-                                           help="Decide as of this ISO 8601 time with a UTC "
-                                                "offset (default: now).")] = None,
-    fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")]
-    = CheckFormat.TABLE,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")]
-    = False,
-    requirement: Annotated[Path | None, typer.Option(
-        "--requirement", metavar="FILE", help="Requirement file (default: VPC console).")] = None,
-    from_snapshot: Annotated[Path | None, typer.Option(
-        "--from-snapshot", metavar="FILE", help="Decide offline from a saved snapshot.")] = None,
+    instance: Annotated[
+        str, typer.Option("--instance", "-i", metavar="ID|NAME|CRN", help="The VPC instance.")
+    ],
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user", "-u", metavar="EMAIL|IAM_ID", help="Who (default: the owner of the API key)."
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="TIME",
+            help="Decide as of this ISO 8601 time with a UTC offset (default: now).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CheckFormat.TABLE,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")
+    ] = False,
+    requirement: Annotated[
+        Path | None,
+        typer.Option(
+            "--requirement", metavar="FILE", help="Requirement file (default: VPC console)."
+        ),
+    ] = None,
+    from_snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-snapshot", metavar="FILE", help="Decide offline from a saved snapshot."
+        ),
+    ] = None,
     demo: Demo = False,
     endpoint: Endpoint = None,
     apikey_file: ApikeyFile = None,
@@ -53,8 +73,14 @@ def check(
 
     with exit_on_error(debug):
         conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug)
-        doc = check_command(conn, user=user, instance=instance, at=at,
-                            requirement=requirement, snapshot=from_snapshot)
+        doc = check_command(
+            conn,
+            user=user,
+            instance=instance,
+            at=at,
+            requirement=requirement,
+            snapshot=from_snapshot,
+        )
     if not quiet:
         from iamcheck.formats import render_check
 

@@ -45,6 +45,10 @@ def decide_in(ctx: Context, subject: str, instance: Instance) -> Decision:
         verdict = Verdict.UNKNOWN
     else:
         verdict = Verdict.DENY
+    if identity.cannot_sign_in:  # V4 alone decides: nothing is missing, nothing is near
+        reasons = reasons_for(ctx, verdict, identity, instance, grants, missing, (), [], [], seen)
+        return Decision(verdict, subject, instance.id, ctx.requirement.id, ctx.at, tuple(grants),
+                        (), (), (), tuple(reasons))
     misses = near_misses(ctx, seen, missing, paths) if missing else ()
     reasons = reasons_for(ctx, verdict, identity, instance, grants, missing, misses, paths, gaps,
                           seen)

@@ -21,8 +21,11 @@ def reasons_for(ctx: Context, verdict: Verdict, identity: Identity, instance: In
     target = f"instance {instance.name or instance.id}"
     chosen = first_per_action(ctx.requirement.actions, grants)
     if identity.cannot_sign_in and identity.user is not None:
-        out.append(Reason("V4", f"{identity.label()} is {identity.user.state}: a user who is not "
-                                "ACTIVE cannot sign in, whatever the policies say"))
+        held = (f"would lack {', '.join(missing)}" if missing
+                else "would otherwise hold every required action")
+        return [Reason("V4", f"{identity.label()} is {identity.user.state}: a user who is not "
+                             f"ACTIVE cannot sign in, whatever the policies say (the policies "
+                             f"{held} on {target})")]
     out += [Reason("V5", f"{g.what} could not be read in full ({g.reason}); iamcheck never "
                          "allows on partial data") for g in gaps]
     if verdict is Verdict.ALLOW:
@@ -33,7 +36,7 @@ def reasons_for(ctx: Context, verdict: Verdict, identity: Identity, instance: In
     elif verdict is Verdict.UNKNOWN and not gaps:
         out.append(Reason("V2", f"not certain on {target}: {', '.join(missing)} could come "
                                 "only through an uncertain path"))
-    elif verdict is Verdict.DENY and missing and not identity.cannot_sign_in:
+    elif verdict is Verdict.DENY and missing:
         out.append(Reason("V3", f"{identity.label()} lacks {', '.join(missing)} on {target}"))
         if chosen:
             got = ", ".join(g.action for g in chosen)

@@ -43,4 +43,6 @@ class FaultPlan:
             )
         if kind == 1:
             return IbmError(500, "internal_error", "Internal error (injected by the emulator).")
-        return IbmError(503, "service_unavailable", "Service unavailable (injected by the emulator).")
+        return IbmError(
+            503, "service_unavailable", "Service unavailable (injected by the emulator)."
+        )

@@ -1,4 +1,4 @@
-"""Serving the emulator with uvicorn: in a background thread (tests, --demo) or in the foreground."""
+"""Serving the emulator with uvicorn: in a thread (tests, --demo) or in the foreground."""
 
 from __future__ import annotations
 
@@ -27,22 +27,34 @@ def _config(backend: Backend, host: str, port: int) -> uvicorn.Config:
     )
 
 
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    # Accepted connections inherit this; without it every response waits ~40 ms (Nagle vs
+    # delayed ACK) because the loop cannot tell a socket made here is TCP.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 class EmulatorServer:
     """A served emulator on a free port of its own, started and stopped by its owner."""
 
     def __init__(self, backend: Backend, host: str = LOOPBACK, port: int = 0) -> None:
         self.backend = backend
-        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
+        self._sock = bind(host, port)
         self.host, self.port = host, self._sock.getsockname()[1]
         self._server = uvicorn.Server(_config(backend, host, self.port))
         self._thread = threading.Thread(target=self._run, name="iamcheck-emulator", daemon=True)
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return base_url(self._sock)
 
     def _run(self) -> None:
         self._server.run(sockets=[self._sock])
@@ -68,6 +80,7 @@ class EmulatorServer:
         self.stop()
 
 
-def serve_forever(backend: Backend, host: str, port: int) -> None:
+def serve_forever(backend: Backend, sock: socket.socket) -> None:
     """Serve in the foreground until Ctrl-C (uvicorn installs the signal handlers)."""
-    uvicorn.Server(_config(backend, host, port)).run()
+    host, port = sock.getsockname()[:2]
+    uvicorn.Server(_config(backend, host, port)).run(sockets=[sock])

@@ -47,7 +47,9 @@ class TokenSigner:
 
     def verify(self, authorization: str | None) -> Caller:
         if not authorization or not authorization.lower().startswith("bearer "):
-            raise IbmError(401, "missing_token", "An Authorization header with a bearer token is required.")
+            raise IbmError(
+                401, "missing_token", "An Authorization header with a bearer token is required."
+            )
         token = authorization[7:].strip()
         try:
             claims = jwt.decode(token, self._key, algorithms=["HS256"], issuer=ISSUER)

@@ -1,1 +1,1 @@
-"""IBM Cloud, through IBM's official SDKs: one module per API, each returning iamcheck.model values."""
+"""IBM Cloud through IBM's official SDKs: one module per API, each returning model values."""

@@ -16,8 +16,10 @@ def reading(what: str) -> Iterator[None]:
     try:
         yield
     except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise ApiFailure(f"{what}: IBM Cloud sent an answer iamcheck cannot read "
-                         f"({type(err).__name__}: {str(err)[:80]})") from None
+        raise ApiFailure(
+            f"{what}: IBM Cloud sent an answer iamcheck cannot read "
+            f"({type(err).__name__}: {str(err)[:80]})"
+        ) from None
 
 
 def convert_all(what: str, items: Any, fn: Callable[[dict[str, Any]], T]) -> list[T]:

@@ -14,11 +14,18 @@ from iamcheck.model import AccessGroup, GroupRule, Membership, RuleClaim
 PAGE = 100
 
 
-def list_groups(session: IbmSession, account_id: str, *, iam_id: str | None = None) -> list[AccessGroup]:
+def list_groups(
+    session: IbmSession, account_id: str, *, iam_id: str | None = None
+) -> list[AccessGroup]:
     """All groups of the account, or the groups `iam_id` belongs to now (static or dynamic)."""
     client = session.client(IamAccessGroupsV2)
-    pager = AccessGroupsPager(client=client, account_id=account_id, iam_id=iam_id,
-                              membership_type="all" if iam_id else None, limit=PAGE)
+    pager = AccessGroupsPager(
+        client=client,
+        account_id=account_id,
+        iam_id=iam_id,
+        membership_type="all" if iam_id else None,
+        limit=PAGE,
+    )
     what = f"list the access groups of {iam_id}" if iam_id else "list access groups"
     return convert_all(what, session.pages(what, pager), _group)
 
@@ -26,17 +33,21 @@ def list_groups(session: IbmSession, account_id: str, *, iam_id: str | None = No
 def list_members(session: IbmSession, group: AccessGroup) -> list[tuple[Membership, str]]:
     """(membership, member name) for every static and current dynamic member."""
     client = session.client(IamAccessGroupsV2)
-    pager = AccessGroupMembersPager(client=client, access_group_id=group.id,
-                                    membership_type="all", limit=PAGE)
+    pager = AccessGroupMembersPager(
+        client=client, access_group_id=group.id, membership_type="all", limit=PAGE
+    )
     what = f"list the members of access group '{group.name}'"
-    return convert_all(what, session.pages(what, pager),
-                       lambda m: (_member(group.id, m), m.get("name") or ""))
+    return convert_all(
+        what, session.pages(what, pager), lambda m: (_member(group.id, m), m.get("name") or "")
+    )
 
 
 def list_rules(session: IbmSession, account_id: str, group: AccessGroup) -> list[GroupRule]:
     client = session.client(IamAccessGroupsV2)
     what = f"list the dynamic rules of access group '{group.name}'"
-    result = session.call(what, client.list_access_group_rules, access_group_id=group.id).get_result()
+    result = session.call(
+        what, client.list_access_group_rules, access_group_id=group.id
+    ).get_result()
     return convert_all(what, result.get("rules") or [], _rule)
 
 
@@ -55,6 +66,7 @@ def _rule(raw: dict[str, Any]) -> GroupRule:
         name=raw.get("name", ""),
         realm_name=raw["realm_name"],
         expiration_hours=int(raw.get("expiration", 0)),
-        conditions=tuple(RuleClaim(c["claim"], c["operator"], c["value"])
-                         for c in raw.get("conditions") or ()),
+        conditions=tuple(
+            RuleClaim(c["claim"], c["operator"], c["value"]) for c in raw.get("conditions") or ()
+        ),
     )

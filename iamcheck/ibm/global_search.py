@@ -11,8 +11,11 @@ PAGE = 1000
 INSTANCES = "family:is AND type:instance"
 
 
-def access_tags_by_crn(session: IbmSession, account_id: str, query: str = INSTANCES,
-                       ) -> dict[str, frozenset[str]]:
+def access_tags_by_crn(
+    session: IbmSession,
+    account_id: str,
+    query: str = INSTANCES,
+) -> dict[str, frozenset[str]]:
     """CRN -> access tags, for every VPC instance the search finds (cursor paging)."""
     client = session.client(GlobalSearchV2)
     what = "search VPC instances with their access tags"
@@ -20,11 +23,18 @@ def access_tags_by_crn(session: IbmSession, account_id: str, query: str = INSTAN
     cursor: str | None = None
     while True:
         if cursor is None:
-            result = session.call(what, client.search, query=query, fields=["crn", "access_tags"],
-                                  account_id=account_id, limit=PAGE).get_result()
+            result = session.call(
+                what,
+                client.search,
+                query=query,
+                fields=["crn", "access_tags"],
+                account_id=account_id,
+                limit=PAGE,
+            ).get_result()
         else:
-            result = session.call(what, client.search, search_cursor=cursor,
-                                  account_id=account_id, limit=PAGE).get_result()
+            result = session.call(
+                what, client.search, search_cursor=cursor, account_id=account_id, limit=PAGE
+            ).get_result()
         with reading(what):
             items = result.get("items") or []
             for item in items:
@@ -38,8 +48,14 @@ def access_tags_of(session: IbmSession, account_id: str, crn: str) -> frozenset[
     """The access tags attached to one resource (Global Tagging)."""
     client = session.client(GlobalTaggingV1)
     what = f"list the access tags of {crn}"
-    result = session.call(what, client.list_tags, attached_to=crn, tag_type="access",
-                          account_id=account_id, limit=1000).get_result()
+    result = session.call(
+        what,
+        client.list_tags,
+        attached_to=crn,
+        tag_type="access",
+        account_id=account_id,
+        limit=1000,
+    ).get_result()
     with reading(what):
         return frozenset(item["name"] for item in result.get("items") or ())
 
@@ -49,7 +65,8 @@ def find_instances(session: IbmSession, account_id: str, field: str, value: str)
     client = session.client(GlobalSearchV2)
     what = f"find the VPC instance with {field} '{value}'"
     query = f"{INSTANCES} AND {field}:{value}"
-    result = session.call(what, client.search, query=query, fields=["crn"],
-                          account_id=account_id, limit=100).get_result()
+    result = session.call(
+        what, client.search, query=query, fields=["crn"], account_id=account_id, limit=100
+    ).get_result()
     with reading(what):
         return [item["crn"] for item in result.get("items") or []]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from ibm_platform_services import IamPolicyManagementV1
@@ -14,12 +15,24 @@ from iamcheck.model import Attribute, Condition, ConditionGroup, Policy, Role, R
 PAGE = 100
 
 
-def list_policies(session: IbmSession, account_id: str, *, iam_id: str | None = None,
-                  access_group_id: str | None = None, state: str = "active") -> list[Policy]:
+def list_policies(
+    session: IbmSession,
+    account_id: str,
+    *,
+    iam_id: str | None = None,
+    access_group_id: str | None = None,
+    state: str = "active",
+) -> list[Policy]:
     client = session.client(IamPolicyManagementV1)
-    pager = V2PoliciesPager(client=client, account_id=account_id, iam_id=iam_id,
-                            access_group_id=access_group_id, type="access", state=state,
-                            limit=PAGE)
+    pager = V2PoliciesPager(
+        client=client,
+        account_id=account_id,
+        iam_id=iam_id,
+        access_group_id=access_group_id,
+        type="access",
+        state=state,
+        limit=PAGE,
+    )
     who = iam_id or access_group_id or "the account"
     what = f"list {state} policies of {who}"
     return convert_all(what, session.pages(what, pager), policy_from_json)
@@ -28,18 +41,27 @@ def list_policies(session: IbmSession, account_id: str, *, iam_id: str | None = 
 def list_roles(session: IbmSession, account_id: str, service_name: str) -> list[Role]:
     client = session.client(IamPolicyManagementV1)
     what = f"list the roles of service '{service_name}'"
-    result = session.call(what, client.list_roles, account_id=account_id,
-                          service_name=service_name).get_result()
+    result = session.call(
+        what, client.list_roles, account_id=account_id, service_name=service_name
+    ).get_result()
     roles: list[Role] = []
-    for kind, key in (("system", "system_roles"), ("service", "service_roles"),
-                      ("custom", "custom_roles")):
-        roles += convert_all(what, result.get(key) or [], lambda r, k=kind: _role(r, k))
+    for kind, key in (
+        ("system", "system_roles"),
+        ("service", "service_roles"),
+        ("custom", "custom_roles"),
+    ):
+        roles += convert_all(what, result.get(key) or [], partial(_role, kind=kind))
     return roles
 
 
-def _role(raw: dict[str, Any], kind: str) -> Role:
-    return Role(crn=raw["crn"], display_name=raw.get("display_name", ""), kind=kind,
-                actions=frozenset(raw.get("actions") or ()), service_name=raw.get("service_name"))
+def _role(raw: dict[str, Any], *, kind: str) -> Role:
+    return Role(
+        crn=raw["crn"],
+        display_name=raw.get("display_name", ""),
+        kind=kind,
+        actions=frozenset(raw.get("actions") or ()),
+        service_name=raw.get("service_name"),
+    )
 
 
 def _attributes(raw: list[dict[str, Any]] | None) -> tuple[Attribute, ...]:

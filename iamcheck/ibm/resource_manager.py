@@ -13,5 +13,6 @@ def list_resource_groups(session: IbmSession, account_id: str) -> list[ResourceG
     client = session.client(ResourceManagerV2)
     what = "list resource groups"
     result = session.call(what, client.list_resource_groups, account_id=account_id).get_result()
-    return convert_all(what, result.get("resources") or [],
-                       lambda g: ResourceGroup(id=g["id"], name=g["name"]))
+    return convert_all(
+        what, result.get("resources") or [], lambda g: ResourceGroup(id=g["id"], name=g["name"])
+    )

@@ -12,9 +12,16 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class Backoff:
-    def __init__(self, deadline_s: float, *, max_attempts: int = 8, base_s: float = 0.25,
-                 cap_s: float = 20.0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        deadline_s: float,
+        *,
+        max_attempts: int = 8,
+        base_s: float = 0.25,
+        cap_s: float = 20.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._clock = clock
         self._sleep = sleep
         self._deadline = clock() + deadline_s

@@ -47,7 +47,7 @@ class IbmSession:
         self.requests = 0
 
     def client(self, cls: type[T], url: str | None = None) -> T:
-        """The SDK client of `cls`, pointed at `url`, the endpoint, or IBM's (env overrides apply)."""
+        """The SDK client of `cls`, pointed at `url`, the endpoint, or IBM's (env may override)."""
         key = (cls, url)
         with self._lock:
             if key not in self._clients:
@@ -110,7 +110,7 @@ class IbmSession:
             attempt += 1
 
     def pages(self, what: str, pager: Any) -> Iterator[dict[str, Any]]:
-        """Every item of an SDK pager; a failed page is retried without losing or repeating items."""
+        """Every item of an SDK pager; a failed page is retried, losing or repeating nothing."""
         while pager.has_next():
             yield from self.call(what, pager.get_next)
 
@@ -126,11 +126,15 @@ def _translate(what: str, err: ApiException) -> Exception:
     if status == 404:
         return NotFound(f"{what}: {detail}")
     if status == 401 or (status == 400 and "api key" in detail.lower()):
-        return NotAuthorized(f"{what}: IBM Cloud refused the API key ({detail}); "
-                             "check IBMCLOUD_API_KEY or --apikey-file")
+        return NotAuthorized(
+            f"{what}: IBM Cloud refused the API key ({detail}); "
+            "check IBMCLOUD_API_KEY or --apikey-file"
+        )
     if status == 403:
-        return NotAuthorized(f"{what}: the API key's identity may not do this ({detail}); "
-                             "see 'Permissions iamcheck needs' in the README")
+        return NotAuthorized(
+            f"{what}: the API key's identity may not do this ({detail}); "
+            "see 'Permissions iamcheck needs' in the README"
+        )
     if 200 <= status < 300:
         return ApiFailure(f"{what}: IBM Cloud sent an answer iamcheck cannot read ({detail})")
     return ApiFailure(f"{what}: IBM Cloud answered {status} ({detail})")

@@ -21,22 +21,27 @@ def list_users(session: IbmSession, account_id: str, search: str | None = None) 
     return convert_all(what, session.pages(what, pager), user_from_json)
 
 
-def find_user(session: IbmSession, account_id: str, *, email: str | None = None,
-              iam_id: str | None = None) -> User | None:
+def find_user(
+    session: IbmSession, account_id: str, *, email: str | None = None, iam_id: str | None = None
+) -> User | None:
     """One user by email (case-insensitive) or by iam_id; None when the account has none."""
     if iam_id is not None:
         client = session.client(UserManagementV1)
         what = f"read user {iam_id}"
         try:
-            raw = session.call(what, client.get_user_profile, account_id=account_id,
-                               iam_id=iam_id).get_result()
+            raw = session.call(
+                what, client.get_user_profile, account_id=account_id, iam_id=iam_id
+            ).get_result()
         except NotFound:
             return None
         with reading(what):
             return user_from_json(raw)
     assert email is not None
-    matches = [u for u in list_users(session, account_id, search=f"email:{email}")
-               if u.email.lower() == email.lower()]
+    matches = [
+        u
+        for u in list_users(session, account_id, search=f"email:{email}")
+        if u.email.lower() == email.lower()
+    ]
     return matches[0] if matches else None
 
 

@@ -27,20 +27,29 @@ def list_regions(session: IbmSession) -> list[Region]:
     client = session.client(VpcV1, base)
     what = "list VPC regions"
     result = session.call(what, client.list_regions).get_result()
-    return convert_all(what, result["regions"],
-                       lambda r: Region(name=r["name"], endpoint=r["endpoint"].rstrip("/")))
+    return convert_all(
+        what,
+        result["regions"],
+        lambda r: Region(name=r["name"], endpoint=r["endpoint"].rstrip("/")),
+    )
 
 
 def _regional(session: IbmSession, region: Region) -> VpcV1:
     return session.client(VpcV1, f"{region.endpoint}/v1")
 
 
-def list_instances(session: IbmSession, region: Region, resource_group_id: str | None = None,
-                   ) -> list[Instance]:
-    pager = InstancesPager(client=_regional(session, region), limit=PAGE,
-                           resource_group_id=resource_group_id)
+def list_instances(
+    session: IbmSession,
+    region: Region,
+    resource_group_id: str | None = None,
+) -> list[Instance]:
+    pager = InstancesPager(
+        client=_regional(session, region), limit=PAGE, resource_group_id=resource_group_id
+    )
     what = f"list instances in {region.name}"
-    return convert_all(what, session.pages(what, pager), lambda i: instance_from_json(i, region.name))
+    return convert_all(
+        what, session.pages(what, pager), lambda i: instance_from_json(i, region.name)
+    )
 
 
 def get_instance(session: IbmSession, region: Region, instance_id: str) -> Instance | None:

@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from iamcheck.check import run_check
+from iamcheck.inputs import instance_ref, instant, user_ref
+from iamcheck.requirement import load_requirement
 from tests.cli.conftest import Invoke
-from tests.conftest import Emulator
+from tests.conftest import Emulator, session_for
 
 ORACLE = json.loads((Path(__file__).parents[1] / "data" / "demo_expectations.json").read_text())
 AT = "2026-11-27T12:00:00+00:00"  # inside the oracle's validity window
@@ -24,7 +27,8 @@ def _audit_verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
         unknown = set(subject["unknown"])
         for inst in instances:
             verdicts[subject["iam_id"], inst] = (
-                "allow" if inst in allowed else "unknown" if inst in unknown else "deny")
+                "allow" if inst in allowed else "unknown" if inst in unknown else "deny"
+            )
     return verdicts
 
 
@@ -47,15 +51,35 @@ def test_audit_matches_the_hand_derived_oracle(audit_doc: dict[str, Any]) -> Non
     assert not wrong, wrong
 
 
-def test_check_agrees_with_audit_on_every_demo_pair(demo: Emulator, audit_doc: dict[str, Any],
-                                                    against: Invoke) -> None:
+def test_check_agrees_with_audit_on_every_demo_pair(
+    demo: Emulator, audit_doc: dict[str, Any]
+) -> None:
     verdicts = _audit_verdicts(audit_doc)
-    exit_codes = {"allow": 0, "deny": 1, "unknown": 3}
+    session = session_for(demo)
+    requirement = load_requirement()
+    at = instant(AT)
     disagreements = []
     for (subject, instance), expected in sorted(verdicts.items()):
-        run = against("check", "--user", subject, "--instance", instance, "--at", AT,
-                      "--format", "json")
-        got = run.json()["verdict"] if run.stdout else run.stderr
-        if got != expected or run.exit_code != exit_codes[expected]:
-            disagreements.append((subject, instance, expected, got, run.exit_code))
+        result = run_check(session, requirement, user_ref(subject), instance_ref(instance), at)
+        if result.decision.verdict.value != expected:
+            disagreements.append((subject, instance, expected, result.decision.verdict.value))
     assert not disagreements, disagreements[:10]
+
+
+def test_check_cli_exit_codes_follow_the_verdict(
+    audit_doc: dict[str, Any], against: Invoke
+) -> None:
+    """One pair per subject through the real command line: verdict and exit code agree."""
+    verdicts = _audit_verdicts(audit_doc)
+    exit_codes = {"allow": 0, "deny": 1, "unknown": 3}
+    seen: set[str] = set()
+    for (subject, instance), expected in sorted(verdicts.items()):
+        if subject in seen:
+            continue
+        seen.add(subject)
+        run = against(
+            "check", "--user", subject, "--instance", instance, "--at", AT, "--format", "json"
+        )
+        assert (run.json()["verdict"], run.exit_code) == (expected, exit_codes[expected]), (
+            run.stderr
+        )

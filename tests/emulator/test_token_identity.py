@@ -45,7 +45,9 @@ def test_every_endpoint_needs_a_token(emulator: Emulator) -> None:
     assert body["trace"]
     forged = requests.get(
         f"{emulator.url}/v2/resource_groups",
-        headers={"Authorization": "Bearer " + jwt.encode({"iam_id": "x"}, "k" * 32, algorithm="HS256")},
+        headers={
+            "Authorization": "Bearer " + jwt.encode({"iam_id": "x"}, "k" * 32, algorithm="HS256")
+        },
         timeout=5,
     )
     assert forged.status_code == 401 and forged.json()["errors"][0]["code"] == "invalid_token"
@@ -61,7 +63,9 @@ def test_expired_token_is_refused(emulator: Emulator) -> None:
     finally:
         backend.signer.ttl_seconds = 3600
     response = requests.get(
-        f"{emulator.url}/v2/resource_groups", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        f"{emulator.url}/v2/resource_groups",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
     )
     assert response.status_code == 401 and response.json()["errors"][0]["code"] == "token_expired"
 

@@ -83,7 +83,11 @@ def test_v4_a_user_who_is_not_active_is_denied_whatever_the_policies(state: str)
                    instances=[instance()], gaps=[Gap("groups", "HTTP 500")])
     d = decide(acct, REQ, ALICE, instance(), AT)
     assert d.verdict is Verdict.DENY
-    assert d.reasons[0].rule == "V4" and state in d.reasons[0].text
+    assert [r.rule for r in d.reasons] == ["V4"] and state in d.reasons[0].text
+    assert d.missing == () and d.near_misses == ()  # the state decides, not the policies
+    bare = decide(account(users=[user(state=state)], instances=[instance()]), REQ, ALICE,
+                  instance(), AT)
+    assert bare.verdict is Verdict.DENY and "would lack" in bare.reasons[0].text
 
 
 def test_v4_service_ids_have_no_state() -> None:

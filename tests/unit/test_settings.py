@@ -18,14 +18,23 @@ def test_secret_never_shows_itself() -> None:
     assert secret.reveal() == "super-secret-value"
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8390", "http://localhost:1", "http://[::1]:9",
-                                 "https://iam.cloud.ibm.com", "https://example.com/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8390",
+        "http://localhost:1",
+        "http://[::1]:9",
+        "https://iam.cloud.ibm.com",
+        "https://example.com/",
+    ],
+)
 def test_accepted_endpoints(url: str) -> None:
     assert check_endpoint(url) == url.rstrip("/")
 
 
-@pytest.mark.parametrize("url", ["http://10.0.0.5:8390", "http://example.com", "ftp://x", "nonsense",
-                                 "http://"])
+@pytest.mark.parametrize(
+    "url", ["http://10.0.0.5:8390", "http://example.com", "ftp://x", "nonsense", "http://"]
+)
 def test_refused_endpoints(url: str) -> None:
     with pytest.raises(BadInput, match="--endpoint"):
         check_endpoint(url)
@@ -47,7 +56,9 @@ def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         read_api_key(None)
 
 
-def test_key_file_readable_by_others_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_key_file_readable_by_others_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     key = tmp_path / "key"
     key.write_text("file-key-0001\n")
     key.chmod(0o600)

@@ -20,8 +20,9 @@ from iamcheck.emulator.tokens import TokenSigner
 class Backend:
     """State and rules of the emulated account. Handlers only parse, call this and serialise."""
 
-    def __init__(self, seed: dict[str, Any], *, faults: FaultPlan | None = None,
-                 token_ttl: int = 3600) -> None:
+    def __init__(
+        self, seed: dict[str, Any], *, faults: FaultPlan | None = None, token_ttl: int = 3600
+    ) -> None:
         self.lock = threading.RLock()  # the control API and handlers may run on other threads
         self.faults = faults or FaultPlan()
         self.signer = TokenSigner(token_ttl)

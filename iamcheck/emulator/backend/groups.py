@@ -46,7 +46,7 @@ class GroupStore:
                        SEED_TIME, "system", SEED_TIME, "system")
         self.groups: dict[str, Group] = {PUBLIC_ACCESS_ID: public}
         for g in seed.get("access_groups", []):
-            if g["id"] != PUBLIC_ACCESS_ID:
+            if g["id"] != PUBLIC_ACCESS_ID:  # a seed may list it; it stays IBM's, as built above
                 self.groups[g["id"]] = self._from_seed(g)
 
     def _from_seed(self, g: dict[str, Any]) -> Group:
@@ -90,7 +90,7 @@ class GroupStore:
                     sort: str | None, hide_public: bool) -> list[Group]:
         groups = [g for g in self.groups.values() if not (hide_public and g.id == PUBLIC_ACCESS_ID)]
         check_membership_type(membership_type)
-        if iam_id is not None:
+        if iam_id is not None:  # (decision) IBM states no default membership_type: static
             groups = [g for g in groups if self.holds(g, iam_id, membership_type or "static")]
         elif membership_type is not None:
             raise bad_request("membership_type needs to be specified along with iam_id.",
@@ -110,7 +110,7 @@ class GroupStore:
         if group.id == PUBLIC_ACCESS_ID:  # implicitly: everyone of the account
             return iam_id in self.principals
         return (kind != "dynamic" and iam_id in group.members) or (
-            kind == "all" and iam_id in group.dynamic)
+            kind != "static" and iam_id in group.dynamic)
 
     def create_group(self, name: Any, description: Any, caller: str) -> Group:
         name, description = group_fields(name, description, required=True)

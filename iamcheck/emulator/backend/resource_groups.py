@@ -16,7 +16,8 @@ class ResourceGroupStore:
         gid = group["id"]
         return {
             "id": gid,
-            "crn": f"crn:v1:bluemix:public:resource-controller::a/{self.account_id}::resource-group:{gid}",
+            "crn": f"crn:v1:bluemix:public:resource-controller::a/{self.account_id}"
+            f"::resource-group:{gid}",
             "account_id": self.account_id,
             "name": group["name"],
             "state": "ACTIVE",

@@ -68,7 +68,7 @@ class UserStore:
         """One page from the opaque `_start` token on, and the token of the next page."""
         offset = _decode_start(start) if start else 0
         end = offset + limit
-        return users[offset:end], _encode_start(end - 1) if end < len(users) else None
+        return users[offset:end], _encode_start(end) if end < len(users) else None
 
 
 def _terms(search: str) -> list[tuple[str | None, str]]:

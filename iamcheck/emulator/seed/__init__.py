@@ -42,7 +42,9 @@ def load_seed(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise SeedError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as err:
-        raise SeedError(f"{path}: not JSON (line {err.lineno}, column {err.colno}: {err.msg})") from None
+        raise SeedError(
+            f"{path}: not JSON (line {err.lineno}, column {err.colno}: {err.msg})"
+        ) from None
     validate_seed(data, source=str(path))
     return data  # type: ignore[no-any-return]
 
@@ -88,7 +90,8 @@ def _check_references(data: dict[str, Any], source: str) -> None:
     for i, key in enumerate(data.get("api_keys", [])):
         if key["iam_id"] not in principals:
             raise SeedError(
-                f"{source}: $.api_keys[{i}].iam_id: '{key['iam_id']}' is neither a user nor a service ID"
+                f"{source}: $.api_keys[{i}].iam_id: '{key['iam_id']}' "
+                "is neither a user nor a service ID"
             )
     for i, inst in enumerate(data.get("instances", [])):
         if inst["resource_group"] not in groups:
@@ -98,5 +101,6 @@ def _check_references(data: dict[str, Any], source: str) -> None:
             )
         if not inst["zone"].startswith(inst["region"] + "-"):
             raise SeedError(
-                f"{source}: $.instances[{i}].zone: '{inst['zone']}' is not in region '{inst['region']}'"
+                f"{source}: $.instances[{i}].zone: '{inst['zone']}' "
+                f"is not in region '{inst['region']}'"
             )

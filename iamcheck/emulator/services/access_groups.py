@@ -93,7 +93,7 @@ def _page(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, Any]
     if limit:
         links["last"] = href(max(total - 1, 0) // limit * limit)
         if offset + limit < total:
-            links["next"] = href(offset + limit + 1)
+            links["next"] = href(offset + limit)
         if offset:
             links["previous"] = href(max(offset - limit, 0))
     return items[offset:offset + limit], links

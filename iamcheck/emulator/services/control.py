@@ -43,12 +43,32 @@ async def clear_counts(request: Request) -> Response:
 
 
 ENDPOINTS = [
-    Endpoint(API, "POST", "/_emulator/reset", reset, "Reset the account to its seed",
-             auth=False, ibm=False),
-    Endpoint(API, "POST", "/_emulator/seed", load_seed, "Load another seed",
-             auth=False, ibm=False),
-    Endpoint(API, "GET", "/_emulator/requests", request_counts, "Requests received, by route",
-             auth=False, ibm=False),
-    Endpoint(API, "DELETE", "/_emulator/requests", clear_counts, "Clear the request counts",
-             auth=False, ibm=False),
+    Endpoint(
+        API,
+        "POST",
+        "/_emulator/reset",
+        reset,
+        "Reset the account to its seed",
+        auth=False,
+        ibm=False,
+    ),
+    Endpoint(API, "POST", "/_emulator/seed", load_seed, "Load another seed", auth=False, ibm=False),
+    Endpoint(
+        API,
+        "GET",
+        "/_emulator/requests",
+        request_counts,
+        "Requests received, by route",
+        auth=False,
+        ibm=False,
+    ),
+    Endpoint(
+        API,
+        "DELETE",
+        "/_emulator/requests",
+        clear_counts,
+        "Clear the request counts",
+        auth=False,
+        ibm=False,
+    ),
 ]

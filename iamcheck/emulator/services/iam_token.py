@@ -18,7 +18,9 @@ async def create_token(request: Request) -> Response:
     grant_type = form.get("grant_type")
     apikey = form.get("apikey")
     if grant_type != APIKEY_GRANT:
-        raise IdentityError(400, "BXNIM0109E", "Property missing or empty. Property name: grant_type")
+        raise IdentityError(
+            400, "BXNIM0109E", "Property missing or empty. Property name: grant_type"
+        )
     if not isinstance(apikey, str) or not apikey:
         raise IdentityError(400, "BXNIM0109E", "Property missing or empty. Property name: apikey")
     backend = backend_of(request)
@@ -26,18 +28,26 @@ async def create_token(request: Request) -> Response:
     token, expires_in, expiration = backend.signer.issue(
         iam_id, backend.account_id, backend.identity.sub_type(iam_id)
     )
-    return ok({
-        "access_token": token,
-        "refresh_token": "not_supported",
-        "ims_user_id": 0,
-        "token_type": "Bearer",
-        "expires_in": expires_in,
-        "expiration": expiration,
-        "scope": "ibm openid",
-    })
+    return ok(
+        {
+            "access_token": token,
+            "refresh_token": "not_supported",
+            "ims_user_id": 0,
+            "token_type": "Bearer",
+            "expires_in": expires_in,
+            "expiration": expiration,
+            "scope": "ibm openid",
+        }
+    )
 
 
 ENDPOINTS = [
-    Endpoint(API, "POST", "/identity/token", create_token,
-             "Exchange an API key for an access token", auth=False),
+    Endpoint(
+        API,
+        "POST",
+        "/identity/token",
+        create_token,
+        "Exchange an API key for an access token",
+        auth=False,
+    ),
 ]
