@@ -45,6 +45,7 @@ class Violation:
 class ExpectationResult:
     expected: tuple[str, ...]  # iam_ids
     violations: tuple[Violation, ...]
+    source: str = ""  # the expectations file
 
     @property
     def failed(self) -> bool:
@@ -80,7 +81,7 @@ def run_audit(
     result = decide_account(account, requirement, at, subjects=subjects, instances=instances)
     outcome = None
     if expect is not None:
-        outcome = weigh(result, expected, expect.only_expected)
+        outcome = weigh(result, expected, expect.only_expected, expect.source)
     return AuditReport(account, requirement, at, result, risks(account, requirement, at), outcome)
 
 
@@ -190,6 +191,7 @@ def weigh(
     result: AccountResult,
     expected: tuple[str, ...],
     only_expected: bool,
+    source: str = "",
 ) -> ExpectationResult:
     violations: list[Violation] = []
     wanted = set(expected)
@@ -232,7 +234,7 @@ def weigh(
                             "may be able to open the console; not expected to",
                         )
                     )
-    return ExpectationResult(expected, tuple(violations))
+    return ExpectationResult(expected, tuple(violations), source)
 
 
 __all__ = [

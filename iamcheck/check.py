@@ -34,6 +34,7 @@ class CheckResult:
     account_id: str
     subject: User | ServiceId
     instance: Instance
+    roles: tuple[Role, ...] = ()
 
 
 def resolve_subject(
@@ -115,7 +116,7 @@ def run_check(
             policies += _group_policies(session, account_id, groups + extra, pool, "deleted")
             data = _account(account_id, at, subject, groups, extra, policies, roles, instance)
             decision = decide(data, requirement, subject.iam_id, instance, at)
-    return CheckResult(decision, account_id, subject, instance)
+    return CheckResult(decision, account_id, subject, instance, tuple(roles))
 
 
 def _with_public(groups: list[AccessGroup]) -> list[AccessGroup]:

@@ -78,6 +78,7 @@ def check_command(
         _subject_doc(result.subject),
         _instance_doc(result.instance),
         result.account_id,
+        result.roles,
     )
 
 
@@ -100,7 +101,11 @@ def _check_offline(
         raise BadInput(f"--instance: '{iref.value}' names {len(matches)} instances; give a CRN")
     decision = decide(account, req, subject.iam_id, matches[0], when)
     return check_document(
-        decision, _subject_doc(subject), _instance_doc(matches[0]), account.account_id
+        decision,
+        _subject_doc(subject),
+        _instance_doc(matches[0]),
+        account.account_id,
+        account.roles,
     )
 
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from iamcheck.audit import AuditReport
 from iamcheck.decide import Decision, Verdict
+from iamcheck.model import Role
 
 SCHEMA_VERSION = 1
+
+
+def roles_by_action(roles: Iterable[Role], actions: Iterable[str]) -> dict[str, list[str]]:
+    """For each action, the IBM-defined roles that carry it (custom roles are the account's)."""
+    defined = [r for r in roles if r.kind != "custom"]
+    return {a: [r.display_name for r in defined if a in r.actions] for a in actions}
 
 
 def _subject_info(report: AuditReport) -> dict[str, dict[str, Any]]:
@@ -130,6 +138,7 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
             "id": report.requirement.id,
             "title": report.requirement.title,
             "actions": list(report.requirement.actions),
+            "roles_by_action": roles_by_action(report.account.roles, report.requirement.actions),
         },
         "summary": {
             "subjects": len(report.result.subjects),
@@ -158,6 +167,7 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
         exp = report.expectations
         doc["expectations"] = {
             "result": "fail" if exp.failed else "unknown" if exp.undecided else "pass",
+            "source": exp.source,
             "expected": list(exp.expected),
             "violations": [
                 {
@@ -173,7 +183,11 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
 
 
 def check_document(
-    decision: Decision, subject: dict[str, Any], instance: dict[str, Any], account_id: str
+    decision: Decision,
+    subject: dict[str, Any],
+    instance: dict[str, Any],
+    account_id: str,
+    roles: Iterable[Role] = (),
 ) -> dict[str, Any]:
     body = decision.as_dict()
     return {
@@ -190,4 +204,5 @@ def check_document(
         "near_misses": body["near_misses"],
         "uncertain": body["uncertain"],
         "reasons": body["reasons"],
+        "roles_by_action": roles_by_action(roles, body["missing"]),
     }

@@ -19,13 +19,6 @@ PEOPLE_CAP = 2  # emails are long: fewer of them
 MAX_ROWS = 50  # rows a section shows before "+N more rows"
 SHORT_ID = 8
 
-# Which IBM roles carry each VPC console action (ibm-iam-semantics.md §1.3), used when the document
-# does not say (its requirement has no "roles_by_action").
-KNOWN_ROLES = {
-    "is.instance.instance.operate": "Operator, Editor or Administrator",
-    "is.instance.instance.console": "Console Administrator",
-}
-
 
 def short_id(value: str) -> str:
     return value[:SHORT_ID]
@@ -57,9 +50,9 @@ def state(subject: dict[str, Any]) -> str:
 
 def roles_for(action: str, requirement: dict[str, Any]) -> str:
     """`action (needs Role or Role)`: the action, and the roles that would supply it if known."""
-    roles = (requirement.get("roles_by_action") or {}).get(action) or KNOWN_ROLES.get(action)
+    roles = (requirement.get("roles_by_action") or {}).get(action)
     if isinstance(roles, list):
-        roles = " or ".join(roles)
+        roles = ", ".join(roles[:-1]) + " or " + roles[-1] if len(roles) > 1 else "".join(roles)
     return f"{action} (needs {roles})" if roles else action
 
 

@@ -17,8 +17,6 @@ import iamcheck
 from iamcheck.formats._text import Index
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-PROJECT_URL = "https://github.com/iamcheck/iamcheck"  # no project URL is published yet
-README_URL = f"{PROJECT_URL}#readme"
 
 # kind -> (level, short description, full description); README anchors are #<kind> for findings
 # and #expectation-<kind> for violations.
@@ -51,10 +49,11 @@ LEVELS = {"warning": "warning", "info": "note", "error": "error"}
 
 def _rule(rule_id: str, anchor: str, spec: tuple[str, str, str]) -> dict[str, Any]:
     level, short, full = spec
-    help_uri = f"{PROJECT_URL}#{anchor}"
+    # No helpUri: the project has no published address to point at; the README section
+    # "Findings" carries the same text under the same name.
     return {"id": rule_id, "name": anchor, "shortDescription": {"text": short},
-            "fullDescription": {"text": full}, "helpUri": help_uri,
-            "help": {"text": f"{full} See {help_uri}"},
+            "fullDescription": {"text": full},
+            "help": {"text": f"{full} See the README of iamcheck, section Findings ({anchor})."},
             "defaultConfiguration": {"level": level},
             "properties": {"tags": ["security", "iam", "ibm-cloud"], "precision": "high",
                            "problem.severity": "recommendation" if level == "note" else level}}
@@ -128,7 +127,7 @@ def render_audit(doc: dict[str, Any]) -> str:
                    subject, instance)
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "iamcheck", "version": iamcheck.__version__,
-                            "informationUri": README_URL, "rules": run.rules}},
+                            "rules": run.rules}},
         "results": run.results,
         "properties": {"account_id": run.account,
                        "requirement": (doc.get("requirement") or {}).get("id", ""),
