@@ -17,7 +17,7 @@ INSTANCE_ID = re.compile(r"^[0-9a-z]{4}_[0-9a-z][0-9a-z-]{6,62}$")
 INSTANCE_NAME = re.compile(r"^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$")
 INSTANCE_CRN = re.compile(
     r"^crn:v1:(?P<cname>[a-z0-9-]+):(?P<ctype>public|dedicated|local):is:"
-    r"(?P<zone>[a-z]{2}-[a-z]{3,5}-[1-9]):a/(?P<account>[0-9a-f]{32})::instance:"
+    r"(?P<zone>[a-z]{2}-[a-z]{2,5}-[1-9]):a/(?P<account>[0-9a-f]{32})::instance:"
     r"(?P<id>[0-9a-z]{4}_[0-9a-z-]{7,63})$"
 )
 DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")

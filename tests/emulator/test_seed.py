@@ -291,6 +291,30 @@ def test_validate_seed_explains_references() -> None:
         lambda s: s["instances"][0].update(zone="us-east-1"))
     assert "duplicate value" in _bad(
         lambda s: s["policies"].append(copy.deepcopy(s["policies"][0])))
+    assert "unknown iam_id 'IBMid-ghost'" in _bad(
+        lambda s: s["policies"][0]["subject"]["attributes"][0].update(
+            key="iam_id", value="IBMid-ghost"))
+    assert "unknown access group" in _bad(
+        lambda s: s["policies"][0]["subject"]["attributes"][0].update(
+            key="access_group_id", value="AccessGroupId-ghost"))
+    assert "pattern exactly when it has a rule" in _bad(
+        lambda s: next(p for p in s["policies"] if "rule" in p).pop("pattern"))
+    assert "unknown 'IBMid-ghost'" in _bad(
+        lambda s: s["access_groups"][1].setdefault("members", []).append({"iam_id": "IBMid-ghost"}))
+    assert "holds everyone implicitly" in _bad(
+        lambda s: next(g for g in s["access_groups"] if g["id"] == "AccessGroupId-PublicAccess")
+        .update(members=[{"iam_id": s["users"][0]["iam_id"]}]))
+    assert "duplicate value" in _bad(
+        lambda s: s["api_keys"].append(dict(s["api_keys"][0])))
+
+
+def test_validate_seed_enforces_the_group_limit() -> None:
+    def crowd(seed: dict[str, Any]) -> None:
+        who = seed["users"][0]["iam_id"]
+        seed["access_groups"] += [{"id": f"AccessGroupId-extra-{n}", "name": f"extra-{n}",
+                                   "members": [{"iam_id": who}]} for n in range(51)]
+
+    assert "more than 50 groups" in _bad(crowd)
 
 
 # ---------------------------------------------------------------- the generator

@@ -86,7 +86,11 @@ def _check_references(data: dict[str, Any], source: str) -> None:
     _unique(data.get("custom_roles", []), "name", "custom_roles", source)
     _unique(data.get("instances", []), "id", "instances", source)
     groups = _unique(data.get("resource_groups", []), "id", "resource_groups", source)
+    _unique(data.get("api_keys", []), "apikey", "api_keys", source)
+    _unique(data.get("access_groups", []), "name", "access_groups", source)
     principals = users | services
+    _check_groups(data, principals, source)
+    _check_policies(data, principals, source)
     for i, key in enumerate(data.get("api_keys", [])):
         if key["iam_id"] not in principals:
             raise SeedError(
@@ -104,3 +108,46 @@ def _check_references(data: dict[str, Any], source: str) -> None:
                 f"{source}: $.instances[{i}].zone: '{inst['zone']}' "
                 f"is not in region '{inst['region']}'"
             )
+
+
+PUBLIC_ACCESS = "AccessGroupId-PublicAccess"
+MAX_GROUPS_PER_MEMBER = 50
+
+
+def _check_groups(data: dict[str, Any], principals: set[str], source: str) -> None:
+    memberships: dict[str, int] = {}
+    for i, group in enumerate(data.get("access_groups", [])):
+        where = f"{source}: $.access_groups[{i}]"
+        if group["id"] == PUBLIC_ACCESS and (group.get("members") or group.get("dynamic_members")):
+            raise SeedError(f"{where}.members: the Public Access group holds everyone implicitly")
+        if group.get("dynamic_members") and not group.get("rules"):
+            raise SeedError(
+                f"{where}.dynamic_members: a group without rules has no dynamic members"
+            )
+        for key in ("members", "dynamic_members"):
+            for j, member in enumerate(group.get(key) or []):
+                if member["iam_id"] not in principals and not member["iam_id"].startswith(
+                    "iam-Profile-"
+                ):
+                    raise SeedError(f"{where}.{key}[{j}].iam_id: unknown '{member['iam_id']}'")
+        for member in group.get("members") or []:
+            count = memberships[member["iam_id"]] = memberships.get(member["iam_id"], 0) + 1
+            if count > MAX_GROUPS_PER_MEMBER:
+                raise SeedError(
+                    f"{where}.members: '{member['iam_id']}' is in more than "
+                    f"{MAX_GROUPS_PER_MEMBER} groups (IBM's limit)"
+                )
+
+
+def _check_policies(data: dict[str, Any], principals: set[str], source: str) -> None:
+    groups = {g["id"] for g in data.get("access_groups", [])} | {PUBLIC_ACCESS}
+    for i, policy in enumerate(data.get("policies", [])):
+        where = f"{source}: $.policies[{i}]"
+        if ("rule" in policy) != ("pattern" in policy):
+            raise SeedError(f"{where}: a policy has a pattern exactly when it has a rule")
+        for attr in policy["subject"]["attributes"]:
+            value = attr["value"]
+            if attr["key"] == "iam_id" and value not in principals:
+                raise SeedError(f"{where}.subject: unknown iam_id '{value}'")
+            if attr["key"] == "access_group_id" and value not in groups:
+                raise SeedError(f"{where}.subject: unknown access group '{value}'")
