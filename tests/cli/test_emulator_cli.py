@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import select
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,25 +22,29 @@ from tests.cli.conftest import Invoke
 
 
 def _serve(*args: str) -> tuple[subprocess.Popen[str], str]:
+    """Start `iamcheck emulator serve --port 0` and return it with the base URL it printed."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "iamcheck", "emulator", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    lines: queue.Queue[str] = queue.Queue()
     assert proc.stderr is not None
-    deadline = time.monotonic() + 60
+    stream = proc.stderr
+    threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True).start()
     seen = ""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stderr], [], [], 1)
-        if ready:
-            line = proc.stderr.readline()
-            seen += line
-            if "base URL:" in line:
-                return proc, line.split("base URL:", 1)[1].strip()
-        if proc.poll() is not None:
-            break
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if proc.poll() is not None:
+                break
+            continue
+        seen += line
+        if "base URL:" in line:
+            return proc, line.split("base URL:", 1)[1].strip()
     proc.kill()
     raise AssertionError(f"the emulator did not start: {seen}")
 

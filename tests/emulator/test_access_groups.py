@@ -55,6 +55,7 @@ def build_seed(n_groups: int = 34) -> dict[str, Any]:
                            "realm_name": "https://idp.example.com", "conditions": [condition]}]
     groups[1]["members"] = [{"iam_id": USER_A}]
     groups[2]["dynamic_members"] = [{"iam_id": USER_A}]
+    groups[2]["rules"] = [dict(groups[0]["rules"][0], name="contractors")]
     seed["access_groups"] = groups
     return seed
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -18,16 +17,14 @@ from ibm_vpc.vpc_v1 import (
     Volume,
 )
 
-from iamcheck.emulator.seed import schema, validate_seed
+from iamcheck.emulator.backend.vpc import VpcStore
+from iamcheck.emulator.seed import validate_seed
 from tests.conftest import Emulator
 
 ACCOUNT = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 KEY = "vpc-admin-key-0001"
 REGIONS = ["au-syd", "br-sao", "ca-mon", "ca-tor", "eu-de", "eu-es", "eu-gb",
            "in-che", "in-mum", "jp-osa", "jp-tok", "us-east", "us-south"]
-# Regions the seed schema accepts (its region pattern refuses eu-de, eu-es and eu-gb for now).
-SEEDABLE = [r for r in REGIONS
-            if re.fullmatch(schema()["$defs"]["instance"]["properties"]["region"]["pattern"], r)]
 RG_APPS, RG_OPS = "rg00000000000000000000000000app1", "rg00000000000000000000000000ops1"
 ZOS_ID = "0717_zos-000001"
 STATUSES = ["running", "stopped", "running", "starting", "running", "failed", "pending"]
@@ -37,7 +34,7 @@ def vpc_seed(count: int = 150) -> dict[str, Any]:
     """`count` instances: the first 105 in us-south (so limit 100 pages), the rest spread."""
     instances: list[dict[str, Any]] = []
     for i in range(count):
-        region = "us-south" if i < 105 else SEEDABLE[i % (len(SEEDABLE) - 1)]
+        region = "us-south" if i < 105 else REGIONS[i % 12]
         instances.append({
             "id": f"0717_inst-{i:05d}", "name": f"vsi-{i:05d}", "region": region,
             "zone": f"{region}-{i % 3 + 1}", "status": STATUSES[i % len(STATUSES)],
@@ -51,10 +48,10 @@ def vpc_seed(count: int = 150) -> dict[str, Any]:
         "operating_system": {"name": "zos-2-5-s390x-dev-test-wazi", "family": "IBM z/OS"},
     })
     instances.append({
-        "id": "0757_tdx-000001", "name": "secret-box", "region": "jp-tok", "zone": "jp-tok-1",
+        "id": "0757_tdx-000001", "name": "secret-box", "region": "eu-de", "zone": "eu-de-1",
         "status": "running", "resource_group": RG_APPS, "vpc": "r010-vpc-t",
         "confidential_compute_mode": "tdx", "profile": "bx3dc-2x10",
-        "crn": f"crn:v1:bluemix:public:is:jp-tok-1:a/{ACCOUNT}::instance:0757_tdx-000001",
+        "crn": f"crn:v1:bluemix:public:is:eu-de-1:a/{ACCOUNT}::instance:0757_tdx-000001",
         "operating_system": {"name": "rhel-9-4-amd64", "architecture": "amd64", "version": "9.4"},
     })
     seed = {
@@ -192,10 +189,10 @@ def test_get_instance_and_404(vpc_emulator: Emulator) -> None:
     vpc = client(vpc_emulator, "us-south")
     zos = vpc.get_instance(ZOS_ID).get_result()
     assert zos["vcpu"]["architecture"] == "s390x" and zos["name"] == "mainframe-1"
-    tdx = client(vpc_emulator, "jp-tok").get_instance("0757_tdx-000001").get_result()
+    tdx = client(vpc_emulator, "eu-de").get_instance("0757_tdx-000001").get_result()
     assert tdx["vcpu"]["architecture"] == "amd64" and tdx["profile"]["name"] == "bx3dc-2x10"
     assert tdx["vcpu"]["count"] == 2 and tdx["memory"] == 10
-    for region, ident in (("us-south", "0717_nope"), ("eu-de", ZOS_ID)):
+    for region, ident in (("us-south", "0717_nope"), ("eu-gb", ZOS_ID)):
         with pytest.raises(ApiException) as info:
             client(vpc_emulator, region).get_instance(ident)
         assert info.value.status_code == 404
@@ -220,7 +217,7 @@ def test_zos_is_detectable_from_image_and_boot_volume(vpc_emulator: Emulator) ->
     assert linux_image["operating_system"]["architecture"] == "amd64"
     assert "z/OS" not in linux_image["operating_system"]["family"]
     with pytest.raises(ApiException) as info:  # images are regional
-        client(vpc_emulator, "eu-de").get_image(zos["image"]["id"])
+        client(vpc_emulator, "eu-gb").get_image(zos["image"]["id"])
     assert info.value.status_code == 404
 
 
@@ -254,3 +251,31 @@ def test_bad_limit_start_and_region(vpc_emulator: Emulator) -> None:
         client(vpc_emulator, "mars-north").list_instances()
     assert info.value.status_code == 404
     assert vpc_error(info)["target"]["name"] == "region"
+
+
+def test_completion_of_sparse_seed_instances() -> None:
+    base = {"region": "us-east", "zone": "us-east-1", "status": "running",
+            "resource_group": RG_APPS, "vpc": "r014-v"}
+    seed = {**SEED, "instances": [
+        {**base, "id": "plain", "name": "plain"},
+        {**base, "id": "zos-image-only", "name": "zos-image-only",
+         "image": {"name": "ibm-zos-3-1-s390x-dev-test-wazi-1"}},
+        {**base, "id": "linux-on-z", "name": "linux-on-z",
+         "operating_system": {"name": "ubuntu-22-04-s390x"}},
+        {**base, "id": "given-arch", "name": "given-arch",
+         "operating_system": {"name": "custom-os", "architecture": "arm64", "family": "Custom"}},
+    ]}
+    validate_seed(seed)
+    store = VpcStore(seed)
+    plain, zos, linux_z, given = (store.instance("us-east", i) for i in
+                                  ("plain", "zos-image-only", "linux-on-z", "given-arch"))
+    assert (plain["vcpu"]["architecture"], plain["profile"]) == ("amd64", "bx2-2x8")
+    assert plain["operating_system"]["family"] == "Ubuntu Linux"
+    assert (zos["vcpu"]["architecture"], zos["profile"]) == ("s390x", "mz2o-2x16")
+    assert zos["operating_system"]["family"] == "IBM z/OS"
+    assert (linux_z["vcpu"]["architecture"], linux_z["profile"]) == ("s390x", "bz2-2x8")
+    assert linux_z["operating_system"]["family"] == "Ubuntu Linux"
+    assert given["vcpu"]["architecture"] == "arm64"
+    assert given["operating_system"]["family"] == "Custom"
+    assert len({r["image"]["id"] for r in store.instances()}) == 4
+    assert store.instances() == [plain, zos, linux_z, given]

@@ -33,6 +33,7 @@ _OS_FAMILIES = {
 }
 _DEFAULT_OS = {"name": "ubuntu-24-04-amd64", "version": "24.04 LTS Noble Numbat Minimal Install"}
 _DEFAULT_IMAGE = "ibm-ubuntu-24-04-6-minimal-amd64-1"
+_MANUFACTURERS = {"s390x": "ibm", "arm64": "ampere"}
 
 
 class VpcError(IbmError):
@@ -172,7 +173,7 @@ class VpcStore:
             "vpc": {"id": vpc_id, "crn": self._crn(region, "vpc", vpc_id), "name": vpc_name},
             "profile": profile,
             "vcpu": {"architecture": os_info["architecture"], "count": vcpus,
-                     "manufacturer": "ibm" if os_info["architecture"] == "s390x" else "intel"},
+                     "manufacturer": _MANUFACTURERS.get(os_info["architecture"], "intel")},
             "memory": memory,
             "image": {k: image[k] for k in ("id", "crn", "name")},
             "operating_system": os_info,
