@@ -23,6 +23,7 @@ class Connection:
     concurrency: int = 8
     timeout: float = 300.0
     debug: bool = False
+    demo_key: int = 0  # with --demo, which of the demo's API keys signs in (0: the administrator)
 
 
 @contextmanager
@@ -46,7 +47,7 @@ def open_session(conn: Connection) -> Iterator[IbmSession]:
     seed = demo_seed()
     with EmulatorServer(Backend(seed)) as server:
         settings = Settings(
-            apikey=Secret(seed["api_keys"][0]["apikey"]),
+            apikey=Secret(seed["api_keys"][conn.demo_key]["apikey"]),
             endpoint=server.url,
             account_id=conn.account,
             concurrency=conn.concurrency,

@@ -7,6 +7,7 @@ import typer
 from iamcheck.cli import _emulator
 from iamcheck.cli.audit import audit, snapshot
 from iamcheck.cli.check import check
+from iamcheck.cli.console import console
 
 app = typer.Typer(
     name="iamcheck",
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.command()(audit)
 app.command()(check)
+app.command()(console)
 app.command()(snapshot)
 app.add_typer(_emulator.app, name="emulator")
 

@@ -59,16 +59,20 @@ def serve(
             raise BadInput(f"--port: cannot listen on {host}:{port} ({err.strerror})") from None
         url = base_url(sock)
         keys = data.get("api_keys", [])
-        typer.echo(f"IBM Cloud emulator for account {data['account_id']}", err=True)
-        typer.echo(f"  base URL: {url}", err=True)
-        if keys:
-            # These keys are the seed's own, made up for the emulator: printing them is the point.
-            typer.echo(f"  API key:  {keys[0]['apikey']}  (owner {keys[0]['iam_id']})", err=True)
-        typer.echo(
-            f"  try:      IAMCHECK_ENDPOINT={url} IBMCLOUD_API_KEY=<key> iamcheck audit", err=True
-        )
-        typer.echo("Press Ctrl-C to stop.", err=True)
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
+        # Ctrl-C is how a foreground server is meant to stop, at any moment after it is bound.
+        with contextlib.suppress(KeyboardInterrupt):
+            typer.echo(f"IBM Cloud emulator for account {data['account_id']}", err=True)
+            typer.echo(f"  base URL: {url}", err=True)
+            if keys:
+                # The seed's own keys, made up for the emulator: printing them is the point.
+                typer.echo(
+                    f"  API key:  {keys[0]['apikey']}  (owner {keys[0]['iam_id']})", err=True
+                )
+            typer.echo(
+                f"  try:      IAMCHECK_ENDPOINT={url} IBMCLOUD_API_KEY=<key> iamcheck audit",
+                err=True,
+            )
+            typer.echo("Press Ctrl-C to stop.", err=True)
             serve_forever(backend, sock)
         typer.echo("emulator stopped", err=True)
 

@@ -5,6 +5,7 @@ Every IBM call in iamcheck goes through `IbmSession.call` or `IbmSession.pages`.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -19,10 +20,16 @@ from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 
 from iamcheck.errors import ApiFailure, NotAuthorized
 from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, parse_retry_after
-from iamcheck.settings import Settings
+from iamcheck.settings import Settings, check_endpoint
 
 T = TypeVar("T")
 IBM_IAM_URL = "https://iam.cloud.ibm.com"
+ENV_IAM_URL = "IAM_IDENTITY_URL"
+
+
+def iam_url() -> str:
+    """IAM's token service: IBM's, unless IAM_IDENTITY_URL (the SDK's variable) says otherwise."""
+    return check_endpoint(os.environ.get(ENV_IAM_URL) or IBM_IAM_URL)
 
 
 class NotFound(Exception):
@@ -40,7 +47,7 @@ class IbmSession:
         self.settings = settings
         self.backoff = Backoff(settings.timeout)
         self.authenticator = IAMAuthenticator(
-            settings.apikey.reveal(), url=settings.endpoint or IBM_IAM_URL
+            settings.apikey.reveal(), url=settings.endpoint or iam_url()
         )
         self._clients: dict[tuple[type[Any], str | None], Any] = {}
         self._lock = threading.Lock()
@@ -58,6 +65,7 @@ class IbmSession:
                     service.set_service_url(self.settings.endpoint)  # type: ignore[attr-defined]
                 else:
                     service.configure_service(cls.DEFAULT_SERVICE_NAME)  # type: ignore[attr-defined]
+                    check_endpoint(service.service_url)  # type: ignore[attr-defined]
                 self._clients[key] = service
             return self._clients[key]  # type: ignore[no-any-return]
 

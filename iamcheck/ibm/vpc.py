@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ibm_cloud_sdk_core import ApiException
 from ibm_vpc import VpcV1
 from ibm_vpc.vpc_v1 import InstancesPager
 
@@ -78,3 +79,124 @@ def instance_from_json(raw: dict[str, Any], region: str) -> Instance:
         image_name=(raw.get("image") or {}).get("name", ""),
         architecture=(raw.get("vcpu") or {}).get("architecture", ""),
     )
+
+
+# Console: the image an instance boots from, and single-use console access tokens.
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the console pre-flight needs of an instance's image (or, if the image is gone, of
+    its boot volume): who provides it and which operating system it holds."""
+
+    name: str
+    visibility: str  # "public": an IBM stock image; "private": a custom one; "": not known
+    os_name: str
+    os_family: str
+    os_display_name: str
+    architecture: str
+
+
+@dataclass(frozen=True)
+class ConsoleToken:
+    access_token: str = field(repr=False)  # single use, valid 3 minutes: never logged
+    console_type: str
+    created_at: str
+    expires_at: str
+    force: bool
+    href: str
+    version: str  # the API version the client sent; the WebSocket URL carries it too
+
+
+class TokenRefused(Exception):
+    """VPC refused to create a console access token: a 4xx that the caller explains."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def _image_info(raw: dict[str, Any], name: str, visibility: str) -> ImageInfo:
+    os_info = raw.get("operating_system") or {}
+    return ImageInfo(
+        name=name,
+        visibility=visibility,
+        os_name=os_info.get("name", ""),
+        os_family=os_info.get("family", ""),
+        os_display_name=os_info.get("display_name", ""),
+        architecture=os_info.get("architecture", ""),
+    )
+
+
+def get_boot_image(session: IbmSession, region: Region, instance_id: str) -> ImageInfo | None:
+    """The instance's image with its operating system; from the boot volume if the image was
+    deleted (visibility then unknown). None when neither can be read."""
+    client = _regional(session, region)
+    what = f"read instance {instance_id} in {region.name}"
+    try:
+        raw = session.call(what, client.get_instance, id=instance_id).get_result()
+    except NotFound:
+        return None
+    with reading(what):
+        image_ref = raw.get("image") or {}
+        attachment = raw.get("boot_volume_attachment") or {}
+        volume_id = (attachment.get("volume") or {}).get("id")
+    if image_ref.get("id"):
+        what = f"read image {image_ref['id']} in {region.name}"
+        try:
+            image = session.call(what, client.get_image, id=image_ref["id"]).get_result()
+        except NotFound:
+            pass
+        else:
+            with reading(what):
+                return _image_info(image, image["name"], image.get("visibility", ""))
+    if volume_id:
+        what = f"read boot volume {volume_id} in {region.name}"
+        try:
+            volume = session.call(what, client.get_volume, id=volume_id).get_result()
+        except NotFound:
+            return None
+        with reading(what):
+            return _image_info(volume, image_ref.get("name", ""), "")
+    return None
+
+
+def create_console_token(
+    session: IbmSession, region: Region, instance_id: str, console_type: str, force: bool
+) -> ConsoleToken:
+    """POST /instances/{id}/console_access_token; refusals other than 401/404 raise
+    TokenRefused so that the caller can say what they mean for a console."""
+    client = _regional(session, region)
+
+    def create() -> Any:
+        try:
+            return client.create_instance_console_access_token(
+                instance_id, console_type, force=force
+            )
+        except ApiException as err:
+            if 400 <= err.status_code < 500 and err.status_code not in (401, 404, 429):
+                raise TokenRefused(err.status_code, _error_code(err), err.message or "") from None
+            raise
+
+    what = f"create a {console_type} console access token for instance {instance_id}"
+    raw = session.call(what, create).get_result()
+    with reading(what):
+        return ConsoleToken(
+            access_token=raw["access_token"],
+            console_type=raw["console_type"],
+            created_at=raw["created_at"],
+            expires_at=raw["expires_at"],
+            force=bool(raw["force"]),
+            href=raw["href"],
+            version=str(client.version),
+        )
+
+
+def _error_code(err: ApiException) -> str:
+    try:
+        body = err.http_response.json() if err.http_response is not None else {}
+        return str(body["errors"][0]["code"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""

@@ -138,3 +138,14 @@ def test_interrupted(demo: Emulator) -> None:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == ExitCode.INTERRUPTED, err
     assert "interrupted" in err and "Traceback" not in err and out == ""
+
+
+def test_per_service_urls_from_ibm_sdk_variables(demo: Emulator, cli: Invoke) -> None:
+    """Without --endpoint, each IBM SDK's own <SERVICE>_URL variable points its client."""
+    url = demo.url
+    env = {"IBMCLOUD_API_KEY": demo.apikey, "IAM_IDENTITY_URL": url,
+           "IAM_POLICY_MANAGEMENT_URL": url, "IAM_ACCESS_GROUPS_URL": url,
+           "USER_MANAGEMENT_URL": url, "RESOURCE_MANAGER_URL": url, "GLOBAL_SEARCH_URL": url,
+           "GLOBAL_TAGGING_URL": url, "VPC_URL": f"{url}/v1"}
+    run = cli("check", "-u", ALLOWED[0], "-i", ALLOWED[1], "--at", AT, env=env)
+    assert run.exit_code == ExitCode.OK, run.stderr

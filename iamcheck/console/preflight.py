@@ -1,0 +1,196 @@
+"""The console pre-flight: pure checks over what was read, each a pass, fail or warn with the fix.
+
+Nothing here does I/O; iamcheck.console.flow reads the values and calls `preflight`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from iamcheck.console.platform import is_custom, is_tdx, is_zos
+from iamcheck.decide import Decision, Verdict
+from iamcheck.errors import ExitCode
+from iamcheck.ibm.vpc import ImageInfo
+from iamcheck.model import Instance
+
+PASS, FAIL, WARN = "pass", "fail", "warn"
+CONSOLE_TYPES = ("serial", "vnc")
+
+
+@dataclass(frozen=True)
+class PreflightItem:
+    check: str  # a stable key: access, running, console_type, serial_kernel, password
+    status: str  # pass | fail | warn
+    what: str
+    fix: str = ""
+    undecided: bool = False  # the access verdict is unknown (check's exit 3)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who opens the console: the owner of the API key."""
+
+    iam_id: str
+    email: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.email or self.iam_id
+
+
+def grant_command(caller: Caller, instance: Instance) -> str:
+    """What an administrator runs to give the caller console access to this one instance."""
+    return shlex.join(["iamcheck", "grant", "--user", caller.shown, "--instance", instance.crn])
+
+
+def access_item(
+    caller: Caller,
+    instance: Instance,
+    decision: Decision | None,
+    roles_by_action: Mapping[str, Sequence[str]],
+    unreadable: str = "",
+) -> PreflightItem:
+    """Does the caller hold both console actions on the instance (the same evaluator as check)."""
+    explain = f"for the whole explanation run: iamcheck check --instance {instance.name}"
+    if decision is None:
+        return PreflightItem(
+            "access", WARN,
+            f"could not read your access to instance {instance.name} ({unreadable})",
+            "iamcheck tries to open the console anyway: VPC decides when it creates the token",
+            undecided=True,
+        )
+    if decision.verdict is Verdict.ALLOW:
+        roles = sorted({g.role_name for g in decision.grants})
+        return PreflightItem(
+            "access", PASS,
+            f"{caller.shown} may open the console of {instance.name} "
+            f"({' and '.join(roles)})",
+        )
+    if decision.verdict is Verdict.UNKNOWN:
+        why = decision.uncertain[0].detail if decision.uncertain else decision.reasons[0].text
+        return PreflightItem(
+            "access", WARN,
+            f"cannot tell whether {caller.shown} may open the console of {instance.name}: {why}",
+            f"iamcheck tries anyway; {explain}",
+            undecided=True,
+        )
+    if not decision.missing:  # V4: the person cannot sign in; no policy fixes that
+        return PreflightItem(
+            "access", FAIL, decision.reasons[0].text if decision.reasons else "denied", explain
+        )
+    missing = "; ".join(_needs(a, roles_by_action) for a in decision.missing)
+    return PreflightItem(
+        "access", FAIL,
+        f"{caller.shown} may not open the console of {instance.name}: missing {missing}",
+        f"ask an account administrator to run: {grant_command(caller, instance)} ({explain})",
+    )
+
+
+def _needs(action: str, roles_by_action: Mapping[str, Sequence[str]]) -> str:
+    roles = list(roles_by_action.get(action) or [])
+    if not roles:
+        return action
+    shown = ", ".join(roles[:-1]) + " or " + roles[-1] if len(roles) > 1 else roles[0]
+    return f"{action} (needs {shown})"
+
+
+def running_item(instance: Instance) -> PreflightItem:
+    """A console needs a running instance: it disconnects when the instance powers off."""
+    status = instance.status
+    if status == "running":
+        return PreflightItem("running", PASS, f"instance {instance.name} is running")
+    what = f"instance {instance.name} is {status}, not running (a console needs it running)"
+    if status in ("stopped", "stopping"):
+        fix = f"start it, then run this again: ibmcloud is instance-start {instance.id}"
+    elif status in ("starting", "restarting", "pending"):
+        fix = f"wait until it is running (ibmcloud is instance {instance.id}), then run this again"
+    else:  # failed, deleting, or a status IBM adds later
+        fix = f"no console while it is {status}; see: ibmcloud is instance {instance.id}"
+    return PreflightItem("running", FAIL, what, fix)
+
+
+def console_type_item(
+    instance: Instance, image: ImageInfo | None, console_type: str
+) -> PreflightItem:
+    """VNC is not supported on TDX confidential computing nor on z/OS; serial always is."""
+    serial = f"use the serial console: iamcheck console {instance.name} --serial"
+    if console_type == "vnc" and is_tdx(instance):
+        return PreflightItem(
+            "console_type", FAIL,
+            f"instance {instance.name} uses TDX confidential computing, which disables VNC",
+            serial,
+        )
+    if console_type == "vnc" and is_zos(instance, image):
+        return PreflightItem(
+            "console_type", FAIL, f"instance {instance.name} runs z/OS, which has no VNC console",
+            serial,
+        )
+    if console_type == "vnc" and image is None:
+        return PreflightItem(
+            "console_type", WARN,
+            f"could not read the operating system of {instance.name}: VNC is refused on z/OS",
+            f"if it runs z/OS, {serial}",
+        )
+    return PreflightItem(
+        "console_type", PASS, f"the {_label(console_type)} is available on {instance.name}"
+    )
+
+
+def serial_kernel_item(image: ImageInfo | None, console_type: str) -> PreflightItem | None:
+    """A custom Linux image shows nothing on the serial console unless its kernel writes there."""
+    if console_type != "serial" or image is None or not is_custom(image):
+        return None
+    return PreflightItem(
+        "serial_kernel", WARN,
+        f"custom image {image.name}: the serial console shows its boot and login prompt only if "
+        "the kernel runs with console=ttyS0",
+        "add console=ttyS0 to GRUB_CMDLINE_LINUX in /etc/default/grub, regenerate the GRUB "
+        "configuration and reboot (or rebuild the image with it)",
+    )
+
+
+def password_item(image: ImageInfo | None) -> PreflightItem | None:
+    """IBM stock images sign in with SSH keys: a console login prompt needs a password first."""
+    if image is None or is_custom(image):
+        return None
+    return PreflightItem(
+        "password", WARN,
+        f"IBM stock image {image.name}: no user has a password until one is set, and the "
+        "console login prompt asks for one",
+        "set one while you still can (ssh in, then: sudo passwd <user>), or with cloud-init "
+        "user data when you create the instance",
+    )
+
+
+def preflight(
+    caller: Caller,
+    instance: Instance,
+    image: ImageInfo | None,
+    console_type: str,
+    decision: Decision | None,
+    roles_by_action: Mapping[str, Sequence[str]],
+    unreadable: str = "",
+) -> list[PreflightItem]:
+    items = [
+        access_item(caller, instance, decision, roles_by_action, unreadable),
+        running_item(instance),
+        console_type_item(instance, image, console_type),
+        serial_kernel_item(image, console_type),
+        password_item(image),
+    ]
+    return [item for item in items if item is not None]
+
+
+def outcome(items: Sequence[PreflightItem]) -> ExitCode:
+    """As `check` answers: 1 when something fails, 3 when access is undecided, else 0."""
+    if any(item.status == FAIL for item in items):
+        return ExitCode.FINDING
+    if any(item.undecided for item in items):
+        return ExitCode.UNKNOWN
+    return ExitCode.OK
+
+
+def _label(console_type: str) -> str:
+    return "VNC console" if console_type == "vnc" else "serial console"

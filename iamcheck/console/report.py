@@ -1,0 +1,128 @@
+"""The pre-flight as a terminal table or a JSON document, and the notes that go with a console."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from iamcheck.console.flow import Opened, Preflight
+from iamcheck.console.serial import SessionEnd
+from iamcheck.console.session import TOKEN_LIFETIME
+from iamcheck.errors import ExitCode
+
+SCHEMA_VERSION = 1
+RESULT = {ExitCode.OK: "pass", ExitCode.FINDING: "fail", ExitCode.UNKNOWN: "unknown"}
+WIDTH = 100
+
+
+def _label(console_type: str) -> str:
+    return "VNC console" if console_type == "vnc" else "serial console"
+
+
+def render_table(pre: Preflight) -> str:
+    instance = pre.instance
+    lines = [
+        f"Pre-flight for the {_label(pre.console_type)} of {instance.name} ({instance.id}) "
+        f"in {instance.region}, as {pre.caller.shown}"
+    ]
+    for item in pre.items:
+        lines += textwrap.wrap(
+            item.what, WIDTH, initial_indent=f"  {item.status.upper():<4}  ",
+            subsequent_indent=" " * 8,
+        )
+        if item.fix and item.status != "pass":
+            lines += textwrap.wrap(
+                item.fix, WIDTH, initial_indent=" " * 8 + "fix: ", subsequent_indent=" " * 13,
+                break_on_hyphens=False, break_long_words=False,
+            )
+    return "\n".join(lines) + "\n"
+
+
+def document(pre: Preflight, opened: Opened | None = None, novnc: str | None = None
+             ) -> dict[str, Any]:
+    instance, image = pre.instance, pre.image
+    doc: dict[str, Any] = {
+        "kind": "iamcheck-console",
+        "schema_version": SCHEMA_VERSION,
+        "console_type": pre.console_type,
+        "user": {"iam_id": pre.caller.iam_id, "email": pre.caller.email},
+        "instance": {
+            "id": instance.id,
+            "name": instance.name,
+            "crn": instance.crn,
+            "region": instance.region,
+            "zone": instance.zone,
+            "status": instance.status,
+            "confidential_compute_mode": instance.confidential_compute_mode,
+        },
+        "image": None if image is None else {
+            "name": image.name,
+            "visibility": image.visibility,
+            "operating_system": {
+                "name": image.os_name,
+                "family": image.os_family,
+                "display_name": image.os_display_name,
+                "architecture": image.architecture,
+            },
+        },
+        "preflight": [
+            {"check": i.check, "status": i.status, "what": i.what, "fix": i.fix}
+            for i in pre.items
+        ],
+        "result": RESULT[pre.exit_code],
+        "console": None,
+    }
+    if opened is not None:
+        doc["console"] = {
+            "websocket_url": opened.websocket_url,
+            "novnc_url": novnc,
+            "created_at": opened.token.created_at,
+            "expires_at": opened.token.expires_at,
+            "single_use": True,
+        }
+    return doc
+
+
+def token_note(opened: Opened) -> str:
+    return (
+        f"This URL holds a single-use token, valid {TOKEN_LIFETIME} (until "
+        f"{opened.token.expires_at}): open it now, and do not share it."
+    )
+
+
+def serial_banner(pre: Preflight) -> str:
+    return (
+        f"Connected to the serial console of {pre.instance.name}. Escape: ~. at the start of a "
+        "line disconnects, ~? lists the others; every other key (Ctrl-C, Ctrl-]) goes to the "
+        "instance. Press Enter if no prompt shows."
+    )
+
+
+# What a close reason means; IBM documents the limits but not the close frames (§7.2).
+_CLOSE_HINTS = (
+    (("idle",), "IBM closes a console after 10 minutes without activity"),
+    (("60 minutes", "maximum", "duration", "expired"),
+     "IBM closes every console session after 60 minutes, whatever the activity"),
+    (("stopp", "powered off", "power off", "shut"),
+     "the console disconnects when the instance stops; start it and run this again"),
+    (("force", "taken over", "another session", "replaced"),
+     "someone opened the serial console with --force (force: true), which disconnects the "
+     "session that held it"),
+)
+
+
+def session_end_message(pre: Preflight, end: SessionEnd) -> str:
+    name = pre.instance.name
+    if end.by_user:
+        why = f" ({end.reason})" if end.reason and end.code is None else ""
+        return f"Disconnected from the serial console of {name}{why}."
+    if end.code is None:
+        return (f"The connection to the serial console of {name} was lost without a close frame "
+                "(network, or the console service); run the command again to reconnect.")
+    text = f"The serial console of {name} closed the session (code {end.code}"
+    text += f": {end.reason})." if end.reason else ")."
+    lowered = end.reason.lower()
+    for words, hint in _CLOSE_HINTS:
+        if any(word in lowered for word in words):
+            return f"{text} {hint[0].upper()}{hint[1:]}."
+    return text + " Run the command again to reconnect."
