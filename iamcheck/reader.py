@@ -4,9 +4,11 @@ at the same time, bounded by --concurrency."""
 from __future__ import annotations
 
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from iamcheck.ibm import (
     access_groups,
@@ -17,7 +19,16 @@ from iamcheck.ibm import (
     vpc,
 )
 from iamcheck.ibm.session import IbmSession
-from iamcheck.model import AccountData, Instance, Membership, Policy, ServiceId
+from iamcheck.model import (
+    PUBLIC_ACCESS_GROUP_ID,
+    AccessGroup,
+    AccountData,
+    Instance,
+    Membership,
+    Policy,
+    ServiceId,
+)
+from iamcheck.rights import GROUPS, OwnAccess, Refusals, read_own_access
 
 SERVICE_ID_PREFIX = "iam-ServiceId-"
 
@@ -48,47 +59,105 @@ def read_account(
 ) -> AccountData:
     """The whole account. Its number of calls grows with pages, not with users x groups:
     users, groups, policies (active and deleted), roles, resource groups and regions are one
-    paged list each; then each group's members and rules, and each region's instances; access
-    tags are read in bulk, and only when some policy uses them."""
+    paged list each; then each group's members, the rules of the groups IBM flags as having
+    dynamic rules, and each region's instances; access tags are read in bulk, and only when some
+    policy uses them. The README's "Performance" section gives the exact count.
+
+    First iamcheck's own rights (exit 4 when it may read nothing an audit needs); a right it
+    lacks, or a read IBM refuses, becomes a Gap that keeps the verdicts it touches unknown (V5).
+    """
     progress = progress or Progress(session, enabled=False)
+    access = read_own_access(session, account_id)
+    access.require_audit_rights()
+    refused = Refusals()
     with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool:
-        users = pool.submit(user_management.list_users, session, account_id)
-        groups = pool.submit(access_groups.list_groups, session, account_id)
-        active = pool.submit(iam_policy.list_policies, session, account_id)
-        deleted = pool.submit(iam_policy.list_policies, session, account_id, state="deleted")
-        roles = pool.submit(iam_policy.list_roles, session, account_id, service_name)
-        resource_groups = pool.submit(resource_manager.list_resource_groups, session, account_id)
-        regions = pool.submit(vpc.list_regions, session)
+
+        def read(what: str, affects: str, default: Any, fn: Callable[..., Any], *args: Any,
+                 **kwargs: Any) -> Future[Any]:
+            return pool.submit(lambda: refused.read(what, affects, fn, *args, default=default,
+                                                    **kwargs))
+
+        users = read("the account's users", "listing", [], user_management.list_users,
+                     session, account_id)
+        federated: set[str] = set()  # groups with dynamic rules: only theirs are read
+        groups = read("the account's access groups", "everyone", [], _groups_flagged,
+                      session, account_id, federated)
+        active = read("the account's policies", "everyone", [], iam_policy.list_policies,
+                      session, account_id)
+        deleted = read("the account's deleted policies", "listing", [],
+                       iam_policy.list_policies, session, account_id, state="deleted")
+        roles = read(f"the roles of '{service_name}'", "everyone", [], iam_policy.list_roles,
+                     session, account_id, service_name)
+        resource_groups = read("the account's resource groups", "listing", [],
+                               resource_manager.list_resource_groups, session, account_id)
+        regions = read("the VPC regions", "listing", [], vpc.list_regions, session)
         progress.step("users, groups, policies and roles")
-        group_list = groups.result()
-        members = [pool.submit(access_groups.list_members, session, g) for g in group_list]
-        rules = [pool.submit(access_groups.list_rules, session, account_id, g) for g in group_list]
-        per_region = [pool.submit(vpc.list_instances, session, r) for r in regions.result()]
+        # Without a role on IAM Access Groups, members and rules are refused: not asked for.
+        group_list = groups.result() if access.holds(GROUPS) else []
+        # Paged chains first (they are sequential), then the many one-page reads.
+        per_region = [read(f"the VPC instances in {r.name}", "listing", [], vpc.list_instances,
+                           session, r) for r in regions.result()]
+        members = [read(f"the members of access group '{g.name}'", "others", [],
+                        access_groups.list_members, session, g)
+                   for g in sorted(group_list, key=lambda g: g.id != PUBLIC_ACCESS_GROUP_ID)]
+        rules = {g.id: read(f"the dynamic rules of access group '{g.name}'", "others", [],
+                            access_groups.list_rules, session, account_id, g)
+                 for g in group_list if g.id in federated}
         policies = active.result() + deleted.result()
-        tags = (
-            global_search.access_tags_by_crn(session, account_id)
-            if any(p.tags for p in policies)
-            else {}
-        )
+        tags = read("the access tags of the VPC instances", "instances", None,
+                    global_search.access_tags_by_crn, session, account_id,
+                    ) if any(p.tags for p in policies) else None
         progress.step("members, rules and instances")
         named = [m for f in members for m in f.result()]
         full_groups = [
-            replace(g, rules=tuple(r.result())) for g, r in zip(group_list, rules, strict=True)
-        ]
-        instances = [_tagged(i, tags) for f in per_region for i in f.result()]
+            replace(g, rules=tuple(rules[g.id].result())) if g.id in rules else g
+            for g in group_list
+        ] if access.holds(GROUPS) else groups.result()
+        instances = [i for f in per_region for i in f.result()]
+        if tags is not None:
+            instances = _with_tags(instances, tags.result(), refused)
     progress.done()
-    return AccountData(
+    memberships = [m for m, _ in named]
+    listed = {(m.group_id, m.iam_id) for m in memberships}
+    memberships += [m for m in _own_memberships(access) if (m.group_id, m.iam_id) not in listed]
+    data = AccountData(
         account_id=account_id,
         read_at=datetime.now(UTC),
         users=tuple(users.result()),
         service_ids=service_ids(named, policies),
         groups=tuple(full_groups),
-        memberships=tuple(m for m, _ in named),
+        memberships=tuple(memberships),
         policies=tuple(policies),
         roles=tuple(roles.result()),
         resource_groups=tuple(resource_groups.result()),
         instances=tuple(instances),
     )
+    return replace(data, gaps=access.audit_gaps(data) + refused.gaps(data, access))
+
+
+def _groups_flagged(session: IbmSession, account_id: str, federated: set[str]) -> list[AccessGroup]:
+    """The account's groups; adds to `federated` those IBM flags as having dynamic rules."""
+    flagged = access_groups.list_groups_flagged(session, account_id)
+    federated.update(g.id for g, has_rules in flagged if has_rules)
+    return [g for g, _ in flagged]
+
+
+def _own_memberships(access: OwnAccess) -> list[Membership]:
+    """The caller's groups, as read with its own rights (whatever the members lists say)."""
+    return [Membership(g, access.iam_id) for g in sorted(access.group_ids or ())
+            if g != PUBLIC_ACCESS_GROUP_ID]
+
+
+def _with_tags(instances: list[Instance], tags: dict[str, frozenset[str]] | None,
+               refused: Refusals) -> list[Instance]:
+    """Access tags on each instance; an instance the search does not know has unknown tags."""
+    if tags is None:  # the search was refused: already a gap on every instance
+        return instances
+    unseen = frozenset(i.id for i in instances if i.crn not in tags)
+    if unseen:
+        refused.found.append(("the access tags of some VPC instances", "Global Search does "
+                              "not list them (yet), so their tags are unknown", unseen))
+    return [_tagged(i, tags) for i in instances]
 
 
 def service_ids(

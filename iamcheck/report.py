@@ -1,4 +1,9 @@
-"""The audit as one JSON-ready document. Every audit format renders this same document."""
+"""The audit as one JSON-ready document. Every audit format renders this same document.
+
+It grows with subjects, instances and distinct scopes, never with subject x instance pairs:
+each set of instances ("all", a resource group, a region, an access tag, a list of instances)
+is written once under `scopes` with its holders; subjects and instances refer to it by id.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from iamcheck.audit import AuditReport
-from iamcheck.decide import Decision, Verdict
+from iamcheck.decide import Decision, Grant, Scope, Verdict
 from iamcheck.model import Role
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # the check document
+AUDIT_SCHEMA_VERSION = 2  # 2: instance sets under `scopes`, referred to by id
 
 
 def roles_by_action(roles: Iterable[Role], actions: Iterable[str]) -> dict[str, list[str]]:
@@ -41,7 +47,7 @@ def _subject_info(report: AuditReport) -> dict[str, dict[str, Any]]:
     return info
 
 
-def _through(decision: Decision) -> list[dict[str, Any]]:
+def _through(grants: Iterable[Grant]) -> list[dict[str, Any]]:
     """Which policies supply each action, and how they reach the subject."""
     return [
         {
@@ -52,85 +58,118 @@ def _through(decision: Decision) -> list[dict[str, Any]]:
             "group_id": g.via.group_id,
             "group_name": g.via.group_name,
         }
-        for g in decision.grants
+        for g in grants
     ]
 
 
-def _subjects(report: AuditReport, info: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+class _Scopes:
+    """Every set of instances the document names, defined once and named by id, with who can
+    open all of it (holders), who may (maybe) and who lacks one action on all of it."""
+
+    def __init__(self) -> None:
+        self.entries: dict[object, dict[str, Any]] = {}
+        self._lists = 0
+
+    def entry(self, scope: Scope) -> dict[str, Any]:
+        # A named set (all, a resource group, a region, a tag) is the same set wherever it
+        # appears in one audit; a list of single instances is known by its content.
+        key: object = scope.instance_ids if scope.kind == "instances" else (scope.kind, scope.value)
+        found = self.entries.get(key)
+        if found is None:
+            if scope.kind == "instances":
+                self._lists += 1
+                scope_id = f"instances:{self._lists}"
+            else:
+                scope_id = f"{scope.kind}:{scope.value}" if scope.value else scope.kind
+            found = self.entries[key] = {
+                "id": scope_id,
+                "kind": scope.kind,
+                "value": scope.value,
+                "label": scope.label,
+                "instances": list(scope.instance_ids),
+                "holders": [],
+                "maybe": [],
+                "one_short": [],
+            }
+        return found
+
+
+def _subjects(
+    report: AuditReport, info: dict[str, dict[str, Any]], scopes: _Scopes
+) -> list[dict[str, Any]]:
     result = report.result
+    # Subjects that look alike get the same grants: explain each (look-alike, scope) once.
+    through: dict[tuple[int, str], list[dict[str, Any]]] = {}
     out = []
     for subject in result.subjects:
-        scopes = []
+        can_open = []
         for scope in result.scopes(subject):
-            sample = result.decision(subject, scope.instance_ids[0])
-            scopes.append(
-                {
-                    "kind": scope.kind,
-                    "value": scope.value,
-                    "label": scope.label,
-                    "instances": list(scope.instance_ids),
-                    "through": _through(sample),
-                }
-            )
+            entry = scopes.entry(scope)
+            entry["holders"].append(subject)
+            key = (result.look_alike(subject), scope.instance_ids[0])
+            if key not in through:
+                through[key] = _through(result.grants(subject, scope.instance_ids[0]))
+            can_open.append({"scope": entry["id"], "through": through[key]})
+        unknown = []
+        for scope in result.unknown_scopes(subject):
+            entry = scopes.entry(scope)
+            entry["maybe"].append(subject)
+            unknown.append(entry["id"])
+        one_short: dict[str, list[str]] = {}
+        for action, parts in result.short_scopes(subject).items():
+            for scope in parts:
+                entry = scopes.entry(scope)
+                entry["one_short"].append({"subject": subject, "lacks": action})
+                one_short.setdefault(action, []).append(entry["id"])
         entry = dict(
             info.get(subject)
             or {"iam_id": subject, "kind": "unknown", "email": "", "name": "", "state": ""}
         )
         entry.update(
             {
-                "can_open": scopes,
-                "can_open_count": sum(len(s["instances"]) for s in scopes),
-                "unknown": list(result.unknown(subject)),
-                "one_short": {
-                    action: list(ids) for action, ids in result.short_of(subject).items()
-                },
+                "can_open": can_open,
+                "can_open_count": result.allowed_count(subject),
+                "unknown": unknown,
+                "one_short": one_short,
             }
         )
         out.append(entry)
     return out
 
 
-def _instances(report: AuditReport) -> list[dict[str, Any]]:
-    result = report.result
+def _instances(report: AuditReport, scopes: _Scopes) -> list[dict[str, Any]]:
     names = {g.id: g.name for g in report.account.resource_groups}
-    holders: dict[str, list[str]] = defaultdict(list)
-    maybe: dict[str, list[str]] = defaultdict(list)
-    for subject, instance_id in result.pairs(Verdict.ALLOW):
-        holders[instance_id].append(subject)
-    for subject, instance_id in result.pairs(Verdict.UNKNOWN):
-        maybe[instance_id].append(subject)
-    out = []
-    for inst in result.instances:
-        out.append(
-            {
-                "id": inst.id,
-                "name": inst.name,
-                "crn": inst.crn,
-                "region": inst.region,
-                "zone": inst.zone,
-                "status": inst.status,
-                "resource_group": {
-                    "id": inst.resource_group_id,
-                    "name": names.get(inst.resource_group_id, ""),
-                },
-                "access_tags": sorted(inst.access_tags),
-                "holders": holders.get(inst.id, []),
-                "maybe": maybe.get(inst.id, []),
-                "one_short": [
-                    {"subject": s, "lacks": a} for s, a in result.one_action_short(inst.id)
-                ],
-            }
-        )
-    return out
+    within: dict[str, list[str]] = defaultdict(list)  # instance id -> ids of scopes holding it
+    for entry in scopes.entries.values():
+        for instance_id in entry["instances"]:
+            within[instance_id].append(entry["id"])
+    return [
+        {
+            "id": inst.id,
+            "name": inst.name,
+            "crn": inst.crn,
+            "region": inst.region,
+            "zone": inst.zone,
+            "status": inst.status,
+            "resource_group": {
+                "id": inst.resource_group_id,
+                "name": names.get(inst.resource_group_id, ""),
+            },
+            "access_tags": sorted(inst.access_tags),
+            "scopes": within.get(inst.id, []),
+        }
+        for inst in report.result.instances
+    ]
 
 
 def audit_document(report: AuditReport) -> dict[str, Any]:
     info = _subject_info(report)
-    subjects = _subjects(report, info)
+    scopes = _Scopes()
+    subjects = _subjects(report, info, scopes)
     counts = report.result.counts()
     doc: dict[str, Any] = {
         "kind": "iamcheck-audit",
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": AUDIT_SCHEMA_VERSION,
         "account_id": report.account.account_id,
         "read_at": report.account.read_at.isoformat(),
         "evaluated_at": report.at.isoformat(),
@@ -149,7 +188,8 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
             "findings": len(report.findings),
         },
         "subjects": subjects,
-        "instances": _instances(report),
+        "instances": _instances(report, scopes),
+        "scopes": list(scopes.entries.values()),
         "findings": [
             {
                 "kind": f.kind,

@@ -68,14 +68,19 @@ def read_api_key(apikey_file: Path | None) -> Secret:
     return Secret(value)
 
 
-def check_endpoint(url: str) -> str:
-    """Accept https anywhere, and plain http only on loopback (the emulator)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"--endpoint: '{url}' is not an http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+def check_endpoint(url: str, source: str = "--endpoint") -> str:
+    """Accept https anywhere, and plain http only on loopback (the emulator).
+    `source` names where the URL came from, for the message."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:  # e.g. an unclosed [IPv6 literal
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
+        raise BadInput(f"{source}: '{url[:120]}' is not an http(s) URL")
+    if scheme == "http" and not _is_loopback(host):
         raise BadInput(
-            f"--endpoint: plain http is refused for '{parts.hostname}'; use https "
+            f"{source}: plain http is refused for '{host}'; use https "
             "(http is accepted only on loopback, for the emulator)"
         )
     return url.rstrip("/")

@@ -21,7 +21,8 @@ def test_help_blocks_match_the_cli() -> None:
 
 
 def test_every_command_is_documented() -> None:
-    for command in ("audit", "check", "snapshot", "emulator serve", "emulator generate"):
+    for command in ("audit", "check", "console", "snapshot", "grant", "revoke",
+                    "emulator serve", "emulator generate"):
         assert f"<!-- help: {command} -->" in TEXT
 
 

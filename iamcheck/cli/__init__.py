@@ -8,6 +8,7 @@ from iamcheck.cli import _emulator
 from iamcheck.cli.audit import audit, snapshot
 from iamcheck.cli.check import check
 from iamcheck.cli.console import console
+from iamcheck.cli.grant import grant, revoke
 
 app = typer.Typer(
     name="iamcheck",
@@ -20,6 +21,8 @@ app = typer.Typer(
 app.command()(audit)
 app.command()(check)
 app.command()(console)
+app.command()(grant)
+app.command()(revoke)
 app.command()(snapshot)
 app.add_typer(_emulator.app, name="emulator")
 

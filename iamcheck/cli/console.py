@@ -57,7 +57,7 @@ def _validate(vnc: bool, force: bool, yes: bool, open_browser: bool, url_only: b
 
 def console(
     instance: Annotated[
-        str, typer.Argument(help="The VPC instance: id, name or CRN.", show_default=False)
+        str, typer.Argument(metavar="INSTANCE", help="The VPC instance: id, name or CRN.")
     ],
     serial: Annotated[
         bool,
@@ -117,9 +117,9 @@ def console(
     json_out = fmt is CheckFormat.JSON
     vnc = not serial
     with exit_on_error(debug):
+        ref = instance_ref(instance, "INSTANCE")
         _validate(vnc, force, yes, open_browser, url_only, preflight_only, fmt)
         console_type = "vnc" if vnc else "serial"
-        ref = instance_ref(instance, "INSTANCE")
         base = novnc_base(novnc_url) if vnc and not url_only else None
         conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug,
                           demo_key=flow.DEMO_CONSOLE_KEY)
@@ -177,7 +177,7 @@ def _open_in_browser(url: str) -> None:
 def _serial_session(pre: Preflight, opened: Opened, force: bool) -> None:
     from iamcheck.console import report
     from iamcheck.console.serial import HandshakeRefused, run_serial
-    from iamcheck.console.session import handshake_error
+    from iamcheck.console.session import ConsoleBusy, busy_message, handshake_error, is_busy
 
     stdin_fd = _stdin_fd()
     assert stdin_fd is not None  # _validate made sure
@@ -188,4 +188,7 @@ def _serial_session(pre: Preflight, opened: Opened, force: bool) -> None:
     except HandshakeRefused as err:
         raise handshake_error(pre.instance, "serial", err.refused.status, err.refused.body,
                               force) from None
+    if not end.by_user and end.code is not None and is_busy(None, end.reason):
+        detail = f"the console closed the WebSocket with {end.code}: {end.reason}"
+        raise ConsoleBusy(busy_message(pre.instance, "serial", detail))
     typer.echo("\r\n" + report.session_end_message(pre, end), err=True)

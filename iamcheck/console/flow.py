@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iamcheck.check import resolve_instance, run_check
-from iamcheck.console.preflight import FAIL, Caller, PreflightItem, outcome, preflight
+from iamcheck.console.preflight import FAIL, PASS, Caller, PreflightItem, outcome, preflight
 from iamcheck.console.session import create_token, websocket_url
 from iamcheck.decide import Decision
 from iamcheck.errors import ApiFailure, ExitCode, NotAuthorized
@@ -77,5 +77,6 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: str) -> P
 
 
 def open_console(session: IbmSession, pre: Preflight, force: bool) -> Opened:
-    token = create_token(session, pre.region, pre.instance, pre.console_type, force)
+    allowed = all(i.status == PASS for i in pre.items if i.check == "access")
+    token = create_token(session, pre.region, pre.instance, pre.console_type, force, allowed)
     return Opened(token, websocket_url(token))

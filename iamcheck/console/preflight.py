@@ -25,6 +25,7 @@ class PreflightItem:
     status: str  # pass | fail | warn
     what: str
     fix: str = ""
+    command: str = ""  # the command that fixes it, shown on a line of its own
     undecided: bool = False  # the access verdict is unknown (check's exit 3)
 
 
@@ -42,7 +43,7 @@ class Caller:
 
 def grant_command(caller: Caller, instance: Instance) -> str:
     """What an administrator runs to give the caller console access to this one instance."""
-    return shlex.join(["iamcheck", "grant", "--user", caller.shown, "--instance", instance.crn])
+    return shlex.join(["iamcheck", "grant", caller.shown, "--instance", instance.crn])
 
 
 def access_item(
@@ -53,7 +54,7 @@ def access_item(
     unreadable: str = "",
 ) -> PreflightItem:
     """Does the caller hold both console actions on the instance (the same evaluator as check)."""
-    explain = f"for the whole explanation run: iamcheck check --instance {instance.name}"
+    explain = f"iamcheck check --instance {instance.name} explains why"
     if decision is None:
         return PreflightItem(
             "access", WARN,
@@ -84,7 +85,8 @@ def access_item(
     return PreflightItem(
         "access", FAIL,
         f"{caller.shown} may not open the console of {instance.name}: missing {missing}",
-        f"ask an account administrator to run: {grant_command(caller, instance)} ({explain})",
+        f"ask an account administrator to grant them ({explain}); the command is:",
+        grant_command(caller, instance),
     )
 
 
@@ -103,35 +105,36 @@ def running_item(instance: Instance) -> PreflightItem:
         return PreflightItem("running", PASS, f"instance {instance.name} is running")
     what = f"instance {instance.name} is {status}, not running (a console needs it running)"
     if status in ("stopped", "stopping"):
-        fix = f"start it, then run this again: ibmcloud is instance-start {instance.id}"
+        fix, command = "start it, then run this again:", f"ibmcloud is instance-start {instance.id}"
     elif status in ("starting", "restarting", "pending"):
-        fix = f"wait until it is running (ibmcloud is instance {instance.id}), then run this again"
+        fix, command = "wait until it is running, then run this again:", ""
     else:  # failed, deleting, or a status IBM adds later
-        fix = f"no console while it is {status}; see: ibmcloud is instance {instance.id}"
-    return PreflightItem("running", FAIL, what, fix)
+        fix, command = f"no console is possible while it is {status}; see why with:", ""
+    return PreflightItem("running", FAIL, what, fix,
+                         command or f"ibmcloud is instance {instance.id}")
 
 
 def console_type_item(
     instance: Instance, image: ImageInfo | None, console_type: str
 ) -> PreflightItem:
     """VNC is not supported on TDX confidential computing nor on z/OS; serial always is."""
-    serial = f"use the serial console: iamcheck console {instance.name} --serial"
+    serial = f"iamcheck console {instance.name} --serial"
     if console_type == "vnc" and is_tdx(instance):
         return PreflightItem(
             "console_type", FAIL,
             f"instance {instance.name} uses TDX confidential computing, which disables VNC",
-            serial,
+            "its serial console works:", serial,
         )
     if console_type == "vnc" and is_zos(instance, image):
         return PreflightItem(
             "console_type", FAIL, f"instance {instance.name} runs z/OS, which has no VNC console",
-            serial,
+            "its serial console works:", serial,
         )
     if console_type == "vnc" and image is None:
         return PreflightItem(
             "console_type", WARN,
             f"could not read the operating system of {instance.name}: VNC is refused on z/OS",
-            f"if it runs z/OS, {serial}",
+            "if it runs z/OS, use its serial console:", serial,
         )
     return PreflightItem(
         "console_type", PASS, f"the {_label(console_type)} is available on {instance.name}"
@@ -151,10 +154,19 @@ def serial_kernel_item(image: ImageInfo | None, console_type: str) -> PreflightI
     )
 
 
-def password_item(image: ImageInfo | None) -> PreflightItem | None:
-    """IBM stock images sign in with SSH keys: a console login prompt needs a password first."""
-    if image is None or is_custom(image):
+def password_item(instance: Instance, image: ImageInfo | None) -> PreflightItem | None:
+    """IBM stock images sign in with SSH keys: a console login prompt needs a password first.
+    (Windows gets an Administrator password from IBM; z/OS signs in its own way.)"""
+    if image is None or is_custom(image) or is_zos(instance, image):
         return None
+    if image.os_family.lower().startswith("windows"):
+        return PreflightItem(
+            "password", WARN,
+            f"IBM stock image {image.name}: the console asks for the Administrator password "
+            "that IBM generated at creation",
+            "read it with the SSH key the instance was created with:",
+            f"ibmcloud is instance-initialization-values {instance.id} --private-key @KEY_FILE",
+        )
     return PreflightItem(
         "password", WARN,
         f"IBM stock image {image.name}: no user has a password until one is set, and the "
@@ -178,7 +190,7 @@ def preflight(
         running_item(instance),
         console_type_item(instance, image, console_type),
         serial_kernel_item(image, console_type),
-        password_item(image),
+        password_item(instance, image),
     ]
     return [item for item in items if item is not None]
 

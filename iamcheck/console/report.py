@@ -30,11 +30,15 @@ def render_table(pre: Preflight) -> str:
             item.what, WIDTH, initial_indent=f"  {item.status.upper():<4}  ",
             subsequent_indent=" " * 8,
         )
-        if item.fix and item.status != "pass":
+        if item.status == "pass":
+            continue
+        if item.fix:
             lines += textwrap.wrap(
                 item.fix, WIDTH, initial_indent=" " * 8 + "fix: ", subsequent_indent=" " * 13,
                 break_on_hyphens=False, break_long_words=False,
             )
+        if item.command:  # never wrapped, so that it can be copied
+            lines.append(" " * 13 + item.command)
     return "\n".join(lines) + "\n"
 
 
@@ -66,7 +70,8 @@ def document(pre: Preflight, opened: Opened | None = None, novnc: str | None = N
             },
         },
         "preflight": [
-            {"check": i.check, "status": i.status, "what": i.what, "fix": i.fix}
+            {"check": i.check, "status": i.status, "what": i.what, "fix": i.fix,
+             "command": i.command}
             for i in pre.items
         ],
         "result": RESULT[pre.exit_code],
@@ -101,11 +106,11 @@ def serial_banner(pre: Preflight) -> str:
 # What a close reason means; IBM documents the limits but not the close frames (§7.2).
 _CLOSE_HINTS = (
     (("idle",), "IBM closes a console after 10 minutes without activity"),
-    (("60 minutes", "maximum", "duration", "expired"),
+    (("session limit", "60 minutes", "maximum", "duration"),
      "IBM closes every console session after 60 minutes, whatever the activity"),
     (("stopp", "powered off", "power off", "shut"),
      "the console disconnects when the instance stops; start it and run this again"),
-    (("force", "taken over", "another session", "replaced"),
+    (("force", "took over", "taken over", "another user"),
      "someone opened the serial console with --force (force: true), which disconnects the "
      "session that held it"),
 )

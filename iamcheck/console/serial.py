@@ -11,7 +11,7 @@ import select
 import signal
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
@@ -84,22 +84,26 @@ class EscapeFilter:
         return bytes(out), actions
 
 
-def open_websocket(url: str) -> ClientConnection:
+@contextmanager
+def open_websocket(url: str) -> Iterator[ClientConnection]:
     """Connect without subprotocol or compression, as websocat does; binary frames follow."""
-    try:
-        return connect(
-            url,
-            compression=None,
-            open_timeout=20,
-            max_size=None,
-            user_agent_header=f"iamcheck/{__version__}",
-        )
-    except InvalidStatus as err:
-        body = err.response.body.decode("utf-8", "replace").strip() if err.response.body else ""
-        raise HandshakeRefused(Refused(err.response.status_code, body[:300])) from None
-    except (InvalidHandshake, InvalidURI, OSError, TimeoutError) as err:
-        host = url.split("?", 1)[0]  # never show the token
-        raise ApiFailure(f"cannot open the console WebSocket {host} ({err})") from None
+    with ExitStack() as stack:
+        try:
+            ws = stack.enter_context(connect(
+                url,
+                compression=None,
+                open_timeout=20,
+                max_size=None,
+                user_agent_header=f"iamcheck/{__version__}",
+            ))
+        except InvalidStatus as err:
+            body = err.response.body or b""
+            text = body.decode("utf-8", "replace").strip()[:300]
+            raise HandshakeRefused(Refused(err.response.status_code, text)) from None
+        except (InvalidHandshake, InvalidURI, OSError, TimeoutError) as err:
+            host = url.split("?", 1)[0]  # never show the token
+            raise ApiFailure(f"cannot open the console WebSocket {host} ({err})") from None
+        yield ws
 
 
 class _Hangup(Exception):
@@ -195,11 +199,9 @@ def bridge(ws: ClientConnection, stdin_fd: int, stdout_fd: int) -> SessionEnd:
 
 def run_serial(url: str, stdin_fd: int, stdout_fd: int) -> SessionEnd:
     """Connect, then bridge in raw mode; the terminal is restored before this returns."""
-    ws = open_websocket(url)
-    try:
-        with raw_terminal(stdin_fd):
-            return bridge(ws, stdin_fd, stdout_fd)
-    except _Hangup as hangup:
-        return SessionEnd(True, None, f"{hangup} received")
-    finally:
-        ws.close()
+    with open_websocket(url) as ws:
+        try:
+            with raw_terminal(stdin_fd):
+                return bridge(ws, stdin_fd, stdout_fd)
+        except _Hangup as hangup:
+            return SessionEnd(True, None, f"{hangup} received")

@@ -12,13 +12,21 @@ from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Instance
 
 TOKEN_LIFETIME = "3 minutes"
-# IBM documents no status for "console in use" (§7.2); these are the ones that can mean it.
+# IBM documents no status for "console in use" (§7.2): words first, then the statuses that
+# can mean it. A conflict that names the power state is not "busy".
 BUSY_STATUS = frozenset({409, 423})
-BUSY_WORDS = ("busy", "in use", "in_use", "already", "conflict", "limit")
+BUSY_WORDS = ("busy", "in use", "in_use", "already")
+NOT_RUNNING_WORDS = ("not running", "not_running", "stopped")
 
 
 class ConsoleBusy(IamcheckError):
     """Someone else holds the instance's serial console (one session at a time)."""
+
+    exit_code = ExitCode.FINDING
+
+
+class NotRunning(IamcheckError):
+    """The instance stopped between the pre-flight and the console."""
 
     exit_code = ExitCode.FINDING
 
@@ -41,8 +49,11 @@ def busy_message(instance: Instance, console_type: str, detail: str) -> str:
     )
 
 
-def _is_busy(status: int, detail: str) -> bool:
-    return status in BUSY_STATUS or any(word in detail.lower() for word in BUSY_WORDS)
+def is_busy(status: int | None, detail: str) -> bool:
+    text = detail.lower()
+    if any(word in text for word in NOT_RUNNING_WORDS):
+        return False
+    return any(word in text for word in BUSY_WORDS) or status in BUSY_STATUS
 
 
 def create_token(
@@ -51,19 +62,31 @@ def create_token(
     instance: Instance,
     console_type: str,
     force: bool,
+    allowed: bool = True,
 ) -> vpc.ConsoleToken:
-    """A fresh token, or an error that says what a refusal means for this console."""
+    """A fresh token, or an error that says what a refusal means for this console. `allowed`:
+    the pre-flight found the caller's IAM access (else it could not tell)."""
     try:
         return vpc.create_console_token(session, region, instance.id, console_type, force)
     except vpc.TokenRefused as err:
         detail = f"VPC answered {err.status} {err.code}: {err.message}".rstrip(": ")
-        if not (force and console_type == "serial") and _is_busy(err.status, err.message):
+        if not (force and console_type == "serial") and is_busy(err.status, detail):
             raise ConsoleBusy(busy_message(instance, console_type, detail)) from None
-        if err.status == 403:
+        if any(word in detail.lower() for word in NOT_RUNNING_WORDS):
+            raise NotRunning(
+                f"{detail}. Start the instance (ibmcloud is instance-start {instance.id}), "
+                "then run this again"
+            ) from None
+        if err.status == 403 and allowed:
             raise ConsoleRefused(
                 f"{detail}. IAM policies allow the console, so a new policy may still be taking "
                 "effect (retry in a few minutes), or a context-based restriction on VPC "
                 "Infrastructure Services blocks this network"
+            ) from None
+        if err.status == 403:
+            raise ConsoleRefused(
+                f"{detail}. You may not open this console: an administrator can grant it "
+                f"(iamcheck check --instance {instance.name} explains what is missing)"
             ) from None
         raise ApiFailure(f"creating the console access token failed: {detail}") from None
 
@@ -105,7 +128,7 @@ def handshake_error(
 ) -> IamcheckError:
     """What a refused WebSocket upgrade means (IBM documents no status for a busy console)."""
     detail = f"the console WebSocket answered HTTP {status}" + (f": {body}" if body else "")
-    if not (force and console_type == "serial") and _is_busy(status, body):
+    if not (force and console_type == "serial") and is_busy(status, body):
         return ConsoleBusy(busy_message(instance, console_type, detail))
     if status in (401, 403):
         return ConsoleRefused(

@@ -124,7 +124,7 @@ def decide_account(account: AccountData, requirement: Requirement, at: datetime,
     evaluator = _Evaluator(ctx, index)
     names = all_subjects(account) if subjects is None else tuple(dict.fromkeys(subjects))
     profiles = {subject: evaluator.profile(subject) for subject in names}
-    return AccountResult(ctx, index, names, profiles)
+    return AccountResult(ctx, index, names, profiles, evaluator.policy)
 
 
 def _instances(account: AccountData,

@@ -25,7 +25,7 @@ def decide_in(ctx: Context, subject: str, instance: Instance) -> Decision:
     actions = ctx.requirement.actions
     identity = ctx.directory.identity(subject)
     seen = list(survey(ctx, subject, instance))
-    grants = _sorted_grants([g for item in seen for g in grants_of(item, actions)])
+    grants = sorted_grants([g for item in seen for g in grants_of(item, actions)])
     held = {g.action for g in grants}
     missing = tuple(a for a in actions if a not in held)
     paths = sorted((p for item in seen if (p := uncertain_of(ctx, item, missing)) is not None),
@@ -61,7 +61,7 @@ def _path_order(path: UncertainPath) -> tuple[str, str, str]:
     return (path.policy_id, via.kind if via else "", via.group_id if via else "")
 
 
-def _sorted_grants(grants: list[Grant]) -> list[Grant]:
+def sorted_grants(grants: list[Grant]) -> list[Grant]:
     order = {"direct": 0, "group": 1, "public": 2}
     return sorted(grants, key=lambda g: (order.get(g.via.kind, 3), g.policy_id, g.via.group_id,
                                          g.role_crn, g.action))

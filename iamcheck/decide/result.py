@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from iamcheck.decide.bitsets import Bits, InstanceIndex, members
 from iamcheck.decide.context import Context
-from iamcheck.decide.decide import decide_in
-from iamcheck.decide.verdict import Decision, Verdict
+from iamcheck.decide.decide import decide_in, sorted_grants
+from iamcheck.decide.survey import grants_of, survey
+from iamcheck.decide.verdict import Decision, Grant, Verdict
+from iamcheck.model import Policy
+
+# per required action: (instances a policy surely supplies it on, those it may)
+Supply = tuple[tuple[Bits, Bits], ...]
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ class Scope:
 
 class AccountResult:
     def __init__(self, ctx: Context, index: InstanceIndex, subjects: tuple[str, ...],
-                 profiles: dict[str, Profile]) -> None:
+                 profiles: dict[str, Profile],
+                 supply: Callable[[Policy], Supply] | None = None) -> None:
         self._ctx = ctx
         self._index = index
         self.subjects = subjects
@@ -42,6 +48,9 @@ class AccountResult:
         self.requirement = ctx.requirement
         self.at = ctx.at
         self._profiles = profiles
+        self._supply = supply
+        self._summaries: dict[Bits, tuple[Scope, ...]] = {}  # shared by look-alike subjects
+        self._ids: dict[Bits, tuple[str, ...]] = {}
 
     def _bit(self, instance_id: str) -> int:
         position = self._index.position.get(instance_id)
@@ -65,6 +74,19 @@ class AccountResult:
         """The full decision with its explanation, as decide() gives it."""
         position = self._bit(instance_id).bit_length() - 1
         return decide_in(self._ctx, subject, self.instances[position])
+
+    def grants(self, subject: str, instance_id: str) -> tuple[Grant, ...]:
+        """decision(subject, instance_id).grants alone: only the policies whose bitsets
+        cover the instance are read against it."""
+        bit = self._bit(instance_id)
+        instance = self.instances[bit.bit_length() - 1]
+        supply = self._supply
+        keep = None if supply is None else (
+            lambda policy: any(yes & bit for yes, _ in supply(policy)))
+        actions = self.requirement.actions
+        found = [g for item in survey(self._ctx, subject, instance, keep)
+                 for g in grants_of(item, actions)]
+        return tuple(sorted_grants(found))
 
     def allowed(self, subject: str) -> tuple[str, ...]:
         """Ids of the instances the subject can open."""
@@ -99,10 +121,13 @@ class AccountResult:
 
     def short_of(self, subject: str) -> dict[str, tuple[str, ...]]:
         """For each action: instances where the subject holds every other action but this one."""
+        return {a: self._index.ids(bits) for a, bits in self._short_bits(subject).items()}
+
+    def _short_bits(self, subject: str) -> dict[str, Bits]:
         profile = self._profile(subject)
         if profile.signed_out:
             return {}
-        out: dict[str, tuple[str, ...]] = {}
+        out: dict[str, Bits] = {}
         for i, action in enumerate(self.requirement.actions):
             others = self._index.all
             for j, held in enumerate(profile.held):
@@ -110,7 +135,7 @@ class AccountResult:
                     others &= held
             bits = others & ~profile.held[i]
             if bits:
-                out[action] = self._index.ids(bits)
+                out[action] = bits
         return out
 
     def counts(self) -> Counter[Verdict]:
@@ -141,14 +166,46 @@ class AccountResult:
     def scopes(self, subject: str) -> tuple[Scope, ...]:
         """The instances the subject can open, summarised: all, whole resource groups,
         whole regions, whole access tags, then single instances."""
-        return summarise(self._index, self._ctx, self._profile(subject).allow)
+        return self._summary(self._profile(subject).allow)
+
+    def unknown_scopes(self, subject: str) -> tuple[Scope, ...]:
+        """unknown(), summarised like scopes()."""
+        return self._summary(self._profile(subject).unknown)
+
+    def short_scopes(self, subject: str) -> dict[str, tuple[Scope, ...]]:
+        """short_of(), each action's instances summarised like scopes()."""
+        return {a: self._summary(bits) for a, bits in self._short_bits(subject).items()}
+
+    def allowed_count(self, subject: str) -> int:
+        return self._profile(subject).allow.bit_count()
+
+    def look_alike(self, subject: str) -> int:
+        """Equal for subjects with the same own policies, groups, state and gaps: they share
+        every verdict and every grant, so what is computed for one holds for the others."""
+        return id(self._profile(subject))
+
+    def _summary(self, bits: Bits) -> tuple[Scope, ...]:
+        found = self._summaries.get(bits)
+        if found is None:
+            found = self._summaries[bits] = summarise(self._index, self._ctx, bits,
+                                                      self._part_ids)
+        return found
+
+    def _part_ids(self, bits: Bits) -> tuple[str, ...]:
+        # the same whole resource groups, regions and tags recur in many summaries
+        found = self._ids.get(bits)
+        if found is None:
+            found = self._ids[bits] = self._index.ids(bits)
+        return found
 
 
-def summarise(index: InstanceIndex, ctx: Context, bits: Bits) -> tuple[Scope, ...]:
+def summarise(index: InstanceIndex, ctx: Context, bits: Bits,
+              part_ids: Callable[[Bits], tuple[str, ...]] | None = None) -> tuple[Scope, ...]:
     if not bits:
         return ()
+    ids = part_ids or index.ids
     if bits == index.all:
-        return (Scope("all", "", "all instances", index.ids(bits)),)
+        return (Scope("all", "", "all instances", ids(bits)),)
     names = {rg.id: rg.name for rg in ctx.account.resource_groups}
     out: list[Scope] = []
     left = bits
@@ -162,7 +219,7 @@ def summarise(index: InstanceIndex, ctx: Context, bits: Bits) -> tuple[Scope, ..
                 shown = f"{names[value]} ({value})" if value in names else value
                 out.append(Scope(kind, value, f"all instances with {word} {shown}"
                                  if kind == "access_tag" else f"all instances in {word} {shown}",
-                                 index.ids(part)))
+                                 ids(part)))
                 left &= ~part
     if left:
         out.append(Scope("instances", "", "these instances", index.ids(left)))

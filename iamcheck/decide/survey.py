@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from iamcheck.decide.context import Context
@@ -47,10 +47,15 @@ class Seen:
         return self.active and self.match.status is not Tri.NO and self.rule is not Tri.NO
 
 
-def survey(ctx: Context, subject: str, instance: Instance) -> Iterator[Seen]:
+def survey(ctx: Context, subject: str, instance: Instance,
+           keep: Callable[[Policy], bool] | None = None) -> Iterator[Seen]:
+    """Every policy that reaches the subject, read against the instance (only those `keep`
+    accepts, when given)."""
     directory = ctx.directory
     for via in directory.vias(subject):
         for policy in directory.policies(via, subject):
+            if keep is not None and not keep(policy):
+                continue
             scope = ctx.scope(policy)
             if scope.scope == OTHER:
                 continue  # another service's policy says nothing about this requirement

@@ -14,31 +14,60 @@ from starlette.routing import BaseRoute, Route
 
 from iamcheck.emulator.backend import Backend
 from iamcheck.emulator.errors import IbmError, bad_request
+from iamcheck.emulator.faults import answer_early, malform
 from iamcheck.emulator.routing import Endpoint, Handler
 from iamcheck.emulator.services import ENDPOINTS, WEBSOCKETS
 from iamcheck.emulator.services._http import backend_of
 
 
+class InFlight:
+    """IBM requests being answered now, and the most at once since the counts were cleared
+    (the control API shows it: a client's concurrency, as the server sees it)."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.peak = 0
+
+
 def _wrap(endpoint: Endpoint) -> Handler:
+    answer = _answer(endpoint)
+    if not endpoint.ibm:
+        return answer
+
+    async def counted(request: Request) -> Response:
+        flight: InFlight = request.app.state.in_flight  # handlers share the event loop: no lock
+        flight.now += 1
+        flight.peak = max(flight.peak, flight.now)
+        try:
+            return await answer(request)
+        finally:
+            flight.now -= 1
+
+    return counted
+
+
+def _answer(endpoint: Endpoint) -> Handler:
     async def handle(request: Request) -> Response:
         backend = backend_of(request)
         fault, latency = None, 0.0
         if endpoint.ibm:
             with backend.lock:
                 backend.requests[endpoint.name] += 1
-                fault = backend.faults.decide(request.method, str(request.url))
+                fault = backend.faults.decide(request.method, str(request.url), endpoint.name)
                 latency = backend.faults.latency_ms
         if latency:
             await asyncio.sleep(latency / 1000)
         try:
-            if fault is not None:
-                raise fault
+            early = await answer_early(fault, backend.faults) if fault is not None else None
+            if early is not None:
+                return early
             if endpoint.auth:
                 request.state.caller = backend.signer.verify(request.headers.get("authorization"))
-            return await endpoint.handler(request)
+            response = await endpoint.handler(request)
+            return malform(fault, response) if fault is not None else response
         except IbmError as err:
             return err.response()
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # nested too deep to decode
             return bad_request("The request body is not valid JSON.").response()
 
     return handle
@@ -64,4 +93,5 @@ def _dispatch(methods: dict[str, Handler]) -> Handler:
 def create_app(backend: Backend) -> Starlette:
     app = Starlette(routes=[*routes(ENDPOINTS), *WEBSOCKETS])
     app.state.backend = backend
+    app.state.in_flight = InFlight()
     return app

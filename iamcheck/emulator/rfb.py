@@ -23,18 +23,20 @@ PALETTE = (BACKGROUND, FOREGROUND)  # framebuffer pixels are indexes into this
 SCALE, CELL_W, CELL_H, MARGIN = 2, 12, 18, 8
 COLS, ROWS = (WIDTH - 2 * MARGIN) // CELL_W, (HEIGHT - 2 * MARGIN) // CELL_H
 
-# 5x7 glyphs, one hex byte per row (bit 4 = leftmost column). Upper case draws as lower case;
-# a character without a glyph draws as "?".
+# 5x7 glyphs, one hex byte per row (bit 4 = leftmost column); g, j, p, q, y add two rows below
+# the baseline. Upper case draws as lower case; a character without a glyph draws as "?".
 FONT = {
     "0": "0e11131519110e", "1": "040c040404040e", "2": "0e11010204081f", "3": "1f02040201110e",
     "4": "02060a121f0202", "5": "1f101e0101110e", "6": "0608101e11110e", "7": "1f010204080808",
     "8": "0e11110e11110e", "9": "0e11110f01020c", "a": "00000e010f110f", "b": "1010161911111e",
     "c": "00000e1010110e", "d": "01010d1311110f", "e": "00000e111f100e", "f": "0609081c080808",
-    "g": "000f11110f010e", "h": "10101619111111", "i": "04000c0404040e", "j": "0200060202120c",
+    "g": "00000f1111110f010e", "h": "10101619111111", "i": "04000c0404040e",
+    "j": "02000602020202120c",
     "k": "10101214181412", "l": "0c04040404040e", "m": "00001a15151111", "n": "00001619111111",
-    "o": "00000e1111110e", "p": "00001e111e1010", "q": "00000d130f0101", "r": "00001619101010",
+    "o": "00000e1111110e", "p": "00001e1111111e1010", "q": "00000f1111110f0101",
+    "r": "00001619101010",
     "s": "00000e100e011e", "t": "08081c08080906", "u": "0000111111130d", "v": "00001111110a04",
-    "w": "0000111115150a", "x": "0000110a040a11", "y": "000011110f010e", "z": "00001f0204081f",
+    "w": "0000111115150a", "x": "0000110a040a11", "y": "0000111111110f010e", "z": "00001f0204081f",
     "-": "0000001f000000", ":": "000c0c000c0c00", ".": "00000000000c0c", "_": "0000000000001f",
     "/": "00010204081000", "#": "0a0a1f0a1f0a0a", "$": "040f140e051e04", "@": "0e11171517100f",
     "~": "00000815020000", "(": "02040808080402", ")": "08040202020408", "[": "0e08080808080e",
@@ -58,7 +60,12 @@ GLYPHS = {char: _scaled(rows) for char, rows in FONT.items()}
 
 
 class RfbError(Exception):
-    """The client broke the protocol; the connection is closed with this message."""
+    """The client broke the protocol; `reply` is sent, then the connection is closed with this
+    message."""
+
+    def __init__(self, message: str, reply: bytes = b"") -> None:
+        super().__init__(message)
+        self.reply = reply
 
 
 @dataclass(frozen=True)
@@ -157,12 +164,13 @@ class Screen:
 # X11 keysyms the shell understands, besides printable Latin-1.
 _KEYS = {0xFF0D: "\r", 0xFF8D: "\r", 0xFF08: "\x7f", 0xFF09: "\t"}
 _CONTROL = (0xFFE3, 0xFFE4)
+# Client message type -> size of its fixed part: SetPixelFormat, SetEncodings,
+# FramebufferUpdateRequest, KeyEvent, PointerEvent, ClientCutText.
+_SIZES = {0: 20, 2: 4, 3: 10, 4: 8, 5: 6, 6: 8}
 
 
 class RfbServer:
     """One VNC client's connection: handshake, then client messages in, updates out."""
-
-    _SIZES = {0: 20, 2: 4, 3: 10, 4: 8, 5: 6, 6: 8}  # fixed part of each client message
 
     def __init__(self, name: str, shell: SerialShell) -> None:
         self.name = name
@@ -183,8 +191,12 @@ class RfbServer:
     def receive(self, data: bytes) -> bytes:
         self._buffer += data
         out = bytearray()
-        while (reply := self._step()) is not None:
-            out += reply
+        try:
+            while (reply := self._step()) is not None:
+                out += reply
+        except RfbError as err:
+            err.reply = bytes(out) + err.reply  # what was answered before the fault still goes
+            raise
         if self._pending is not None and self._sent != self.screen.version:
             out += self._update(*self._pending)
             self._pending = None
@@ -210,7 +222,9 @@ class RfbServer:
         if self.state == "security":
             choice = buf.pop(0)
             if choice != 1:
-                raise RfbError(f"security type {choice} refused: only None (1) is offered")
+                reason = f"security type {choice} refused: only None (1) is offered"
+                result = struct.pack(">II", 1, len(reason)) + reason.encode()
+                raise RfbError(reason, result if self.minor == 8 else b"")
             self.state = "init"
             return struct.pack(">I", 0) if self.minor == 8 else b""
         if self.state == "init":
@@ -224,7 +238,7 @@ class RfbServer:
     def _client_message(self) -> bytes | None:
         buf = self._buffer
         kind = buf[0]
-        size = self._SIZES.get(kind)
+        size = _SIZES.get(kind)
         if size is None:
             raise RfbError(f"unsupported client message type {kind}")
         if len(buf) < size:

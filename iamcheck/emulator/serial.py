@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 PASSWORD = "demo"
 KERNEL = "6.8.0-60-generic #63-Ubuntu SMP PREEMPT_DYNAMIC"
+MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}  # VPC's architecture -> `uname -m`
 
 
 class SerialShell:
@@ -20,7 +21,7 @@ class SerialShell:
     def __init__(self, hostname: str, system: str = "Linux", architecture: str = "x86_64") -> None:
         self.hostname = hostname
         self.system = system
-        self.architecture = architecture
+        self.architecture = MACHINES.get(architecture, architecture)
         self.user: str | None = None
         self.state = "login"  # login -> password -> shell -> (exit) login
         self._line = ""
@@ -102,3 +103,16 @@ class SerialShell:
             return f"-bash: {word}: command not found\r\n{self._prompt()}"
         answer = answers[word]
         return (f"{answer}\r\n" if answer is not None else "") + self._prompt()
+
+
+class SerialConsole:
+    """The serial console's byte stream: the shell's text as UTF-8, both ways."""
+
+    def __init__(self, shell: SerialShell) -> None:
+        self.shell = shell
+
+    def start(self) -> bytes:
+        return self.shell.start().encode()
+
+    def receive(self, data: bytes) -> bytes:
+        return self.shell.feed(data.decode("utf-8", "replace")).encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import jwt
@@ -25,6 +26,8 @@ class TokenSigner:
     def __init__(self, ttl_seconds: int = 3600) -> None:
         self._key = secrets.token_bytes(32)
         self.ttl_seconds = ttl_seconds
+        # The latest tokens issued, so that a test can search everything iamcheck wrote for them.
+        self.issued: deque[str] = deque(maxlen=256)
 
     def issue(self, iam_id: str, account_id: str, sub_type: str) -> tuple[str, int, int]:
         """Return (token, expires_in, expiration)."""
@@ -43,7 +46,9 @@ class TokenSigner:
             "scope": "ibm openid",
             "client_id": "default",
         }
-        return jwt.encode(claims, self._key, algorithm="HS256"), self.ttl_seconds, exp
+        token = jwt.encode(claims, self._key, algorithm="HS256")
+        self.issued.append(token)
+        return token, self.ttl_seconds, exp
 
     def verify(self, authorization: str | None) -> Caller:
         if not authorization or not authorization.lower().startswith("bearer "):

@@ -57,11 +57,12 @@ def roles_for(action: str, requirement: dict[str, Any]) -> str:
 
 
 class Index:
-    """Look-ups over an audit document: subjects and instances by id, resource groups."""
+    """Look-ups over an audit document: subjects, instances and scopes by id, resource groups."""
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.subjects = {s["iam_id"]: s for s in doc.get("subjects", [])}
         self.instances = {i["id"]: i for i in doc.get("instances", [])}
+        self.scopes = {s["id"]: s for s in doc.get("scopes", [])}
         self.groups: dict[str, list[str]] = defaultdict(list)  # group name -> instance ids
         self.group_names: dict[str, str] = {}  # group id -> name
         for inst in self.instances.values():
@@ -76,6 +77,13 @@ class Index:
     def name(self, instance_id: str) -> str:
         inst = self.instances.get(instance_id)
         return str(inst.get("name") or instance_id) if inst else instance_id
+
+    def members(self, scope_ids: Iterable[str]) -> list[str]:
+        """The instances of these scopes, each once."""
+        found: dict[str, None] = {}
+        for scope_id in scope_ids:
+            found.update(dict.fromkeys(self.scopes[scope_id]["instances"]))
+        return list(found)
 
     def group_of(self, instance_id: str) -> str:
         rg = (self.instances.get(instance_id) or {}).get("resource_group") or {}
@@ -186,24 +194,78 @@ def who_can_open(doc: dict[str, Any], idx: Index) -> Section:
         scopes = subject.get("can_open") or []
         if scopes:
             section.rows.append([who(subject), state(subject),
-                                 "\n".join(idx.scope(s) for s in scopes),
+                                 "\n".join(idx.scope(idx.scopes[s["scope"]]) for s in scopes),
                                  "\n".join(through(s.get("through", [])) for s in scopes)])
     section.title += f" ({plural(len(section.rows), 'subject')})"
     return section
 
 
+class _People:
+    """Sets of subjects as bitsets over the document's subjects, so that the holders of
+    thousands of instances are unions of a few ints, not of long lists."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.order = [s["iam_id"] for s in doc.get("subjects", [])]
+        self.position = {iam_id: n for n, iam_id in enumerate(self.order)}
+
+    def bits(self, iam_ids: Iterable[str]) -> int:
+        out = 0
+        for iam_id in iam_ids:
+            if iam_id not in self.position:
+                self.position[iam_id] = len(self.order)
+                self.order.append(iam_id)
+            out |= 1 << self.position[iam_id]
+        return out
+
+    def first(self, bits: int, count: int) -> list[str]:
+        out: list[str] = []
+        while bits and len(out) < count:
+            low = bits & -bits
+            out.append(self.order[low.bit_length() - 1])
+            bits ^= low
+        return out
+
+
 def by_instance(doc: dict[str, Any], idx: Index) -> Section:
     """Instances with the same holders (and uncertain holders) share a row."""
     section = Section("By instance", ["INSTANCES", "WHO CAN OPEN THE CONSOLE"])
-    groups = _grouped(((frozenset(i.get("holders", [])), frozenset(i.get("maybe", []))),
-                       (i.get("holders", []), i.get("maybe", [])), i["id"])
-                      for i in doc.get("instances", []))
-    for (holders, maybe), ids in groups:
-        people = [people_text(holders, "holder", idx) if holders else "nobody"]
+    people = _People(doc)
+    sides = {sid: (people.bits(s.get("holders", [])), people.bits(s.get("maybe", [])))
+             for sid, s in idx.scopes.items() if s.get("holders") or s.get("maybe")}
+    # instances in the same scopes have the same holders: compute each combination once
+    combos: dict[tuple[str, ...], tuple[int, int]] = {}
+    keyed = []
+    for inst in doc.get("instances", []):
+        combo = tuple(sid for sid in inst.get("scopes", []) if sid in sides)
+        if combo not in combos:
+            holders = maybe = 0
+            for sid in combo:
+                holders |= sides[sid][0]
+                maybe |= sides[sid][1]
+            combos[combo] = (holders, maybe)
+        keyed.append((combos[combo], combos[combo], inst["id"]))
+    for (holders, maybe), ids in _grouped(keyed):
+        lines = [_people_text(holders, "holder", people, idx) if holders else "nobody"]
         if maybe:
-            people.append(f"{len(maybe)} uncertain: {capped(map(idx.who, maybe), PEOPLE_CAP)}")
-        section.rows.append([idx.instance_set(ids), "\n".join(people)])
+            names = people.first(maybe, PEOPLE_CAP)
+            lines.append(f"{maybe.bit_count()} uncertain: "
+                         f"{_capped_count(map(idx.who, names), maybe.bit_count())}")
+        section.rows.append([idx.instance_set(ids), "\n".join(lines)])
     return section.capped("instance group")
+
+
+def _capped_count(shown: Iterable[str], total: int, limit: int = PEOPLE_CAP) -> str:
+    """capped() for a list known by its first items and its length."""
+    names = list(shown)[:limit]
+    return ", ".join(names + ([f"+{total - limit}"] if total > limit else []))
+
+
+def _people_text(bits: int, unit: str, people: _People, idx: Index) -> str:
+    count = bits.bit_count()
+    names = [idx.who(i) for i in people.first(bits, PEOPLE_CAP)]
+    if count == 1:
+        return names[0]
+    return f"{plural(count, unit)}: {_capped_count(names, count)}"
 
 
 def people_text(iam_ids: Sequence[str], unit: str, idx: Index) -> str:
@@ -216,21 +278,22 @@ def people_text(iam_ids: Sequence[str], unit: str, idx: Index) -> str:
 def one_short(doc: dict[str, Any], idx: Index) -> Section:
     section = Section("One role short", ["WHO", "LACKS", "ON"])
     requirement = doc.get("requirement") or {}
-    groups = _grouped(((action, frozenset(ids)), (action, ids), s["iam_id"])
+    groups = _grouped(((action, tuple(refs)), (action, refs), s["iam_id"])
                       for s in doc.get("subjects", [])
-                      for action, ids in (s.get("one_short") or {}).items() if ids)
-    for (action, ids), subjects in groups:
+                      for action, refs in (s.get("one_short") or {}).items() if refs)
+    for (action, refs), subjects in groups:
         section.rows.append([people_text(subjects, "subject", idx), roles_for(action, requirement),
-                             idx.instance_set(ids)])
+                             idx.instance_set(idx.members(refs))])
     return section.capped("row")
 
 
 def uncertain(doc: dict[str, Any], idx: Index) -> Section:
     section = Section("Uncertain", ["WHO", "ON"])
-    groups = _grouped((frozenset(s["unknown"]), s["unknown"], s["iam_id"])
+    groups = _grouped((tuple(s["unknown"]), s["unknown"], s["iam_id"])
                       for s in doc.get("subjects", []) if s.get("unknown"))
-    for ids, subjects in groups:
-        section.rows.append([people_text(subjects, "subject", idx), idx.instance_set(ids)])
+    for refs, subjects in groups:
+        section.rows.append([people_text(subjects, "subject", idx),
+                             idx.instance_set(idx.members(refs))])
     if section.rows:
         section.notes.append("why: `iamcheck check --user WHO --instance ID` names the uncertain "
                              "path (dynamic group rule, unknown attribute, unreadable data)")

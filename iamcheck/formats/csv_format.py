@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 COLUMNS = ["subject_iam_id", "subject_email", "instance_id", "instance_name", "region",
@@ -16,19 +16,32 @@ COLUMNS = ["subject_iam_id", "subject_email", "instance_id", "instance_name", "r
 
 def _pairs(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, str, str, list[str]]]:
     """(subject, instance id, verdict, lacks, through policy ids), subjects in document order."""
+    scopes = {s["id"]: s["instances"] for s in doc.get("scopes", [])}
     for subject in doc.get("subjects", []):
         seen: set[str] = set()
-        for scope in subject.get("can_open") or []:
-            policies = list(dict.fromkeys(t["policy_id"] for t in scope.get("through", [])))
-            for instance_id in scope.get("instances", []):
-                if instance_id not in seen:  # the first scope that contains it supplies it
-                    seen.add(instance_id)
-                    yield subject, instance_id, "allow", "", policies
-        for instance_id in subject.get("unknown") or []:
+        for entry in subject.get("can_open") or []:
+            policies = list(dict.fromkeys(t["policy_id"] for t in entry.get("through", [])))
+            for instance_id in _new(scopes[entry["scope"]], seen):
+                # the first scope that contains it supplies it
+                yield subject, instance_id, "allow", "", policies
+        for instance_id in _new(_each(scopes, subject.get("unknown") or []), set()):
             yield subject, instance_id, "unknown", "", []
-        for action, ids in (subject.get("one_short") or {}).items():
-            for instance_id in ids:
+        for action, refs in (subject.get("one_short") or {}).items():
+            for instance_id in _new(_each(scopes, refs), set()):
                 yield subject, instance_id, "one_short", action, []
+
+
+def _each(scopes: dict[str, list[str]], refs: list[str]) -> Iterator[str]:
+    for ref in refs:
+        yield from scopes[ref]
+
+
+def _new(instance_ids: Iterable[str], seen: set[str]) -> Iterator[str]:
+    """Each id once: scopes may overlap (a region and a resource group)."""
+    for instance_id in instance_ids:
+        if instance_id not in seen:
+            seen.add(instance_id)
+            yield instance_id
 
 
 def render_audit(doc: dict[str, Any]) -> str:

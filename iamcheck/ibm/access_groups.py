@@ -30,6 +30,17 @@ def list_groups(
     return convert_all(what, session.pages(what, pager), _group)
 
 
+def list_groups_flagged(session: IbmSession, account_id: str) -> list[tuple[AccessGroup, bool]]:
+    """All groups of the account, each with IBM's is_federated flag (true when the group has
+    dynamic rules), so that rules are read only for the groups that have some."""
+    client = session.client(IamAccessGroupsV2)
+    pager = AccessGroupsPager(client=client, account_id=account_id, show_federated=True, limit=PAGE)
+    what = "list access groups"
+    return convert_all(
+        what, session.pages(what, pager), lambda g: (_group(g), bool(g.get("is_federated")))
+    )
+
+
 def list_members(session: IbmSession, group: AccessGroup) -> list[tuple[Membership, str]]:
     """(membership, member name) for every static and current dynamic member."""
     client = session.client(IamAccessGroupsV2)

@@ -90,3 +90,45 @@ def policy_from_json(raw: dict[str, Any]) -> Policy:
         description=raw.get("description", ""),
         template_managed=bool(raw.get("template")),
     )
+
+
+# ---- changes (iamcheck grant / revoke), always through /v2/policies
+
+
+def create_policy(session: IbmSession, body: dict[str, Any]) -> Policy:
+    """POST /v2/policies with `body` as given. A 409 (an identical policy exists) raises
+    session.Conflict; `conflicting_policy_id` reads which policy it names."""
+    client = session.client(IamPolicyManagementV1)
+    what = "create a policy"
+    fields = ("description", "subject", "resource", "pattern", "rule")
+    result = session.call(
+        what,
+        client.create_v2_policy,
+        control=body["control"],
+        type=body["type"],
+        **{k: body[k] for k in fields if k in body},
+    ).get_result()
+    return convert_all(what, [result], policy_from_json)[0]
+
+
+def get_policy(session: IbmSession, policy_id: str) -> Policy:
+    """GET /v2/policies/{id}; raises session.NotFound (IBM may answer 404 just after a create)."""
+    client = session.client(IamPolicyManagementV1)
+    what = f"read policy {policy_id}"
+    result = session.call(what, client.get_v2_policy, id=policy_id).get_result()
+    return convert_all(what, [result], policy_from_json)[0]
+
+
+def delete_policy(session: IbmSession, policy_id: str) -> None:
+    """DELETE /v2/policies/{id}; raises session.NotFound when there is no such active policy."""
+    client = session.client(IamPolicyManagementV1)
+    session.call(f"delete policy {policy_id}", client.delete_v2_policy, id=policy_id)
+
+
+def conflicting_policy_id(details: dict[str, Any]) -> str | None:
+    """The id of the policy a 409 policy_conflict_error names, when IBM's body carries it."""
+    try:
+        policy = details["errors"][0]["details"]["conflicts_with"]["policy"]
+        return str(policy["id"]) if policy.get("id") else None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None

@@ -5,6 +5,7 @@ Every IBM call in iamcheck goes through `IbmSession.call` or `IbmSession.pages`.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import threading
@@ -15,10 +16,11 @@ from typing import Any, TypeVar
 
 import jwt
 import requests
-from ibm_cloud_sdk_core import ApiException
+from ibm_cloud_sdk_core import ApiException, DetailedResponse
 from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 
-from iamcheck.errors import ApiFailure, NotAuthorized
+from iamcheck.errors import ApiFailure, BadInput, NotAuthorized
+from iamcheck.ibm._convert import reading
 from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, parse_retry_after
 from iamcheck.settings import Settings, check_endpoint
 
@@ -36,6 +38,28 @@ class NotFound(Exception):
     """A 404 that the caller turns into its own message."""
 
 
+class _Unreadable(Exception):
+    """An answer that cannot be read (the IAM token's, for now); `call` says which."""
+
+
+# A connection that broke mid-answer (reset, cut short) is worth another try, like a timeout.
+TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class Conflict(ApiFailure):
+    """A 409: the change conflicts with what exists (for a policy: an identical one exists).
+    `details` is IBM's error body, so the caller can find what it conflicts with."""
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or {}
+
+
 @dataclass(frozen=True)
 class Caller:
     iam_id: str
@@ -49,25 +73,38 @@ class IbmSession:
         self.authenticator = IAMAuthenticator(
             settings.apikey.reveal(), url=settings.endpoint or iam_url()
         )
+        # Each request gives up well within the run's deadline (the SDK's default is 60 s).
+        self.http_config = {"timeout": min(60.0, max(1.0, settings.timeout / 4))}
+        self.authenticator.token_manager.http_config = self.http_config
+        _guard(self.authenticator.token_manager)
         self._clients: dict[tuple[type[Any], str | None], Any] = {}
         self._lock = threading.Lock()
         self.requests = 0
+        # --concurrency bounds the calls in flight, whatever threads the commands use
+        self._in_flight = threading.BoundedSemaphore(settings.concurrency)
 
     def client(self, cls: type[T], url: str | None = None) -> T:
-        """The SDK client of `cls`, pointed at `url`, the endpoint, or IBM's (env may override)."""
-        key = (cls, url)
+        """The SDK client of `cls`, pointed at `url`, the endpoint, or IBM's (env may override).
+        Building one costs ~50 ms (its TLS context), so a client for another URL (a VPC
+        region) is a shallow copy of the first: same HTTP session, own URL."""
         with self._lock:
-            if key not in self._clients:
+            if (cls, None) not in self._clients:
                 service = cls(authenticator=self.authenticator)  # type: ignore[call-arg]
-                if url:
-                    service.set_service_url(url)  # type: ignore[attr-defined]
-                elif self.settings.endpoint:
+                if self.settings.endpoint:
                     service.set_service_url(self.settings.endpoint)  # type: ignore[attr-defined]
                 else:
                     service.configure_service(cls.DEFAULT_SERVICE_NAME)  # type: ignore[attr-defined]
-                    check_endpoint(service.service_url)  # type: ignore[attr-defined]
-                self._clients[key] = service
-            return self._clients[key]  # type: ignore[no-any-return]
+                    name = str(cls.DEFAULT_SERVICE_NAME).upper()  # type: ignore[attr-defined]
+                    check_endpoint(service.service_url, source=f"{name}_URL")  # type: ignore[attr-defined]
+                _refuse_insecure(service, cls, None)
+                service.set_http_config(dict(self.http_config))  # type: ignore[attr-defined]
+                self._clients[cls, None] = service
+            if (cls, url) not in self._clients:
+                service = copy.copy(self._clients[cls, None])
+                service.set_service_url(url)
+                _refuse_insecure(service, cls, url)
+                self._clients[cls, url] = service
+            return self._clients[cls, url]  # type: ignore[no-any-return]
 
     def caller(self) -> Caller:
         """Who the API key belongs to, from the claims of its access token."""
@@ -87,8 +124,11 @@ class IbmSession:
             try:
                 with self._lock:
                     self.requests += 1
-                result = fn(*args, **kwargs)
+                with self._in_flight:
+                    result = fn(*args, **kwargs)
                 self._debug(what, "ok", started)
+                if isinstance(result, DetailedResponse) and not _readable(result):
+                    raise _Unreadable("not a JSON object")
                 return result
             except ApiException as err:
                 self._debug(what, str(err.status_code), started)
@@ -106,21 +146,41 @@ class IbmSession:
                     ) from None
                 if status == 429:
                     self.backoff.hold_everyone(wait)
-            except (requests.ConnectionError, requests.Timeout) as err:
+            except (
+                _Unreadable, jwt.PyJWTError, requests.exceptions.JSONDecodeError, RecursionError
+            ) as err:
+                self._debug(what, "unreadable answer", started)
+                raise ApiFailure(
+                    f"{what}: IBM Cloud sent an answer iamcheck cannot read ({str(err)[:80]})"
+                ) from None
+            except requests.exceptions.SSLError:
+                self._debug(what, "SSLError", started)
+                raise ApiFailure(
+                    f"{what}: the endpoint's TLS certificate could not be verified; "
+                    "iamcheck never turns verification off (check the network or the CA bundle)"
+                ) from None
+            except TRANSIENT as err:
                 self._debug(what, type(err).__name__, started)
                 wait = self.backoff.delay(attempt, None)
                 if wait is None:
                     raise ApiFailure(
-                        f"{what}: cannot reach IBM Cloud ({type(err).__name__}); "
-                        "check the network or --endpoint"
+                        f"{what}: cannot reach IBM Cloud ({type(err).__name__}) and retries are "
+                        "spent; check the network or --endpoint, or raise --timeout"
                     ) from None
+            except requests.RequestException as err:
+                self._debug(what, type(err).__name__, started)
+                raise ApiFailure(
+                    f"{what}: cannot reach IBM Cloud ({type(err).__name__}); check --endpoint"
+                ) from None
             time.sleep(wait)
             attempt += 1
 
     def pages(self, what: str, pager: Any) -> Iterator[dict[str, Any]]:
         """Every item of an SDK pager; a failed page is retried, losing or repeating nothing."""
         while pager.has_next():
-            yield from self.call(what, pager.get_next)
+            with reading(what):
+                items = list(self.call(what, pager.get_next))
+            yield from items
 
     def _debug(self, what: str, outcome: str, started: float) -> None:
         if self.settings.debug:
@@ -128,11 +188,62 @@ class IbmSession:
             print(f"iamcheck: debug: {what}: {outcome} in {elapsed:.0f} ms", file=sys.stderr)
 
 
+def _readable(response: DetailedResponse) -> bool:
+    """IBM answers JSON objects; 202 and 204 may have no body at all."""
+    result = response.get_result()
+    return isinstance(result, dict) or (result is None and response.get_status_code() in (202, 204))
+
+
+def _guard(manager: Any) -> None:
+    """Make the SDK's token manager safe to retry. After a failed fetch it would make every
+    later caller wait 60 s for a request still "in flight"; and a token answer it cannot
+    decode would surface as a bare JWT or type error."""
+    request_token, save = manager.request_token, manager._save_token_info
+
+    def request() -> Any:
+        try:
+            return request_token()
+        except BaseException:
+            manager.request_time = 0
+            raise
+
+    def save_info(response: Any) -> None:
+        try:
+            save(response)
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError, AttributeError) as err:
+            manager.request_time = 0
+            raise _Unreadable(f"the IAM token answer: {type(err).__name__}") from None
+
+    manager.request_token, manager._save_token_info = request, save_info
+
+
+def _refuse_insecure(service: Any, cls: type[Any], url: str | None) -> None:
+    """TLS verification is never off, and a URL an API answered is never plain http."""
+    if service.disable_ssl_verification:
+        name = str(cls.DEFAULT_SERVICE_NAME).upper()
+        raise BadInput(
+            f"{name}_DISABLE_SSL (in the environment or an ibm-credentials.env file) turns off "
+            "TLS certificate verification; iamcheck never does: unset it"
+        )
+    if url:
+        try:
+            check_endpoint(url, source="an endpoint IBM Cloud named")
+        except BadInput as err:
+            raise ApiFailure(str(err)) from None
+
+
 def _translate(what: str, err: ApiException) -> Exception:
     status = err.status_code
     detail = (err.message or "").splitlines()[0][:200] if err.message else ""
     if status == 404:
         return NotFound(f"{what}: {detail}")
+    if status == 409:
+        try:
+            body = err.http_response.json() if err.http_response is not None else None
+        except ValueError:
+            body = None
+        return Conflict(f"{what}: IBM Cloud answered 409 ({detail})",
+                        body if isinstance(body, dict) else None)
     if status == 401 or (status == 400 and "api key" in detail.lower()):
         return NotAuthorized(
             f"{what}: IBM Cloud refused the API key ({detail}); "
@@ -143,6 +254,6 @@ def _translate(what: str, err: ApiException) -> Exception:
             f"{what}: the API key's identity may not do this ({detail}); "
             "see 'Permissions iamcheck needs' in the README"
         )
-    if 200 <= status < 300:
-        return ApiFailure(f"{what}: IBM Cloud sent an answer iamcheck cannot read ({detail})")
+    if 200 <= status < 300:  # the SDK could not parse a success answer
+        return ApiFailure(f"{what}: IBM Cloud sent an answer iamcheck cannot read (not JSON)")
     return ApiFailure(f"{what}: IBM Cloud answered {status} ({detail})")

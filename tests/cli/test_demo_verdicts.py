@@ -22,9 +22,10 @@ AT = "2026-11-27T12:00:00+00:00"  # inside the oracle's validity window
 def _audit_verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
     verdicts = {}
     instances = [i["id"] for i in doc["instances"]]
+    scopes = {s["id"]: s["instances"] for s in doc["scopes"]}
     for subject in doc["subjects"]:
-        allowed = {i for scope in subject["can_open"] for i in scope["instances"]}
-        unknown = set(subject["unknown"])
+        allowed = {i for entry in subject["can_open"] for i in scopes[entry["scope"]]}
+        unknown = {i for ref in subject["unknown"] for i in scopes[ref]}
         for inst in instances:
             verdicts[subject["iam_id"], inst] = (
                 "allow" if inst in allowed else "unknown" if inst in unknown else "deny"

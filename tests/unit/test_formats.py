@@ -181,11 +181,13 @@ def test_csv_lists_every_allowed_unknown_and_one_short_pair(audit: dict[str, Any
     for row in rows:
         got[row["verdict"]].add((row["subject_iam_id"], row["instance_id"], row["lacks"]))
     # the instance side of the document is the independent account of the same pairs
-    instances = audit["instances"]
-    assert got["allow"] == {(h, i["id"], "") for i in instances for h in i["holders"]}
-    assert got["unknown"] == {(m, i["id"], "") for i in instances for m in i["maybe"]}
-    assert got["one_short"] == {(s["subject"], i["id"], s["lacks"])
-                                for i in instances for s in i["one_short"]}
+    instances, scopes = audit["instances"], {s["id"]: s for s in audit["scopes"]}
+    assert got["allow"] == {(h, i["id"], "") for i in instances for sid in i["scopes"]
+                            for h in scopes[sid]["holders"]}
+    assert got["unknown"] == {(m, i["id"], "") for i in instances for sid in i["scopes"]
+                              for m in scopes[sid]["maybe"]}
+    assert got["one_short"] == {(s["subject"], i["id"], s["lacks"]) for i in instances
+                                for sid in i["scopes"] for s in scopes[sid]["one_short"]}
     assert len(rows) == sum(map(len, got.values()))
     mateo = next(r for r in rows if r["subject_email"] == "mateo.fairweather@example.com"
                  and r["instance_name"] == "pay-api-01")
@@ -328,55 +330,56 @@ def scale_document(n_subjects: int = 200, n_instances: int = 2000) -> dict[str, 
     half = n_instances // 2
     rg_of = {iid: rgs[0] if n < half else rgs[1] for n, iid in enumerate(ids)}
     picked = ids[half - 100:half + 200]  # an explicit list across both groups
+    scopes = {
+        "all": {"kind": "all", "value": "", "label": "all instances", "instances": ids},
+        **{f"resource_group:{rg['id']}": {
+            "kind": "resource_group", "value": rg["id"], "label": "...",
+            "instances": [i for i in ids if rg_of[i] is rg]} for rg in rgs},
+        "instances:1": {"kind": "instances", "value": "", "label": "these instances",
+                        "instances": picked},
+    }
+    for sid, scope in scopes.items():
+        scope.update({"id": sid, "holders": [], "maybe": [], "one_short": []})
+    dev = f"resource_group:{rgs[1]['id']}"
     subjects: list[dict[str, Any]] = []
-    holders: dict[str, list[str]] = {iid: [] for iid in ids}
-    maybe: dict[str, list[str]] = {iid: [] for iid in ids}
     for n in range(n_subjects):
         iam_id = f"IBMid-{n:08d}"
         via = {"policy_id": f"pol{n % 7:05d}-aaaa", "group_id": "AccessGroupId-ops",
                "group_name": "ops", "via": "through group ops", "role": "Operator",
                "action": CONSOLE}
-        scopes: list[dict[str, Any]]
-        if n < 50:
-            scopes = [{"kind": "all", "value": "", "label": "all instances", "instances": ids}]
-        elif n < 160:
-            rg = rgs[n % 2]
-            scopes = [{"kind": "resource_group", "value": rg["id"], "label": "...",
-                       "instances": [i for i in ids if rg_of[i] is rg]}]
-        elif n < 180:
-            scopes = [{"kind": "instances", "value": "", "label": "these instances",
-                       "instances": picked}]
-        else:
-            scopes = []
-        for scope in scopes:
-            scope["through"] = [via]
-            for iid in scope["instances"]:
-                holders[iid].append(iam_id)
-        unknown = ids[half:] if n >= 190 else []
-        for iid in unknown:
-            maybe[iid].append(iam_id)
+        refs = (["all"] if n < 50 else [f"resource_group:{rgs[n % 2]['id']}"] if n < 160
+                else ["instances:1"] if n < 180 else [])
+        unknown = [dev] if n >= 190 else []
+        for sid in refs:
+            scopes[sid]["holders"].append(iam_id)
+        for sid in unknown:
+            scopes[sid]["maybe"].append(iam_id)
+        if n >= 180:
+            scopes["all"]["one_short"].append({"subject": iam_id, "lacks": CONSOLE})
         subjects.append({"iam_id": iam_id, "kind": "user", "email": f"user{n:03d}@example.com",
-                         "name": f"User {n}", "state": "ACTIVE", "can_open": scopes,
-                         "can_open_count": sum(len(s["instances"]) for s in scopes),
-                         "unknown": unknown, "one_short": {CONSOLE: ids} if n >= 180 else {}})
+                         "name": f"User {n}", "state": "ACTIVE",
+                         "can_open": [{"scope": sid, "through": [via]} for sid in refs],
+                         "can_open_count": sum(len(scopes[sid]["instances"]) for sid in refs),
+                         "unknown": unknown, "one_short": {CONSOLE: ["all"]} if n >= 180 else {}})
+    within: dict[str, list[str]] = {iid: [] for iid in ids}
+    for sid, scope in scopes.items():
+        for iid in scope["instances"]:
+            within[iid].append(sid)
     instances = [{"id": iid, "name": f"vm-{n:04d}", "crn": f"crn:v1:...:instance:{iid}",
                   "region": "us-south", "zone": "us-south-1", "status": "running",
-                  "resource_group": rg_of[iid], "access_tags": [], "holders": holders[iid],
-                  "maybe": maybe[iid],
-                  "one_short": [{"subject": s["iam_id"], "lacks": CONSOLE}
-                                for s in subjects[180:]]}
+                  "resource_group": rg_of[iid], "access_tags": [], "scopes": within[iid]}
                  for n, iid in enumerate(ids)]
     expected = [subjects[-1]["iam_id"], subjects[-2]["iam_id"]]
     return {
-        "kind": "iamcheck-audit", "schema_version": 1, "account_id": "a" * 32,
+        "kind": "iamcheck-audit", "schema_version": 2, "account_id": "a" * 32,
         "read_at": "2026-11-27T07:00:00+00:00", "evaluated_at": "2026-11-27T12:00:00+00:00",
         "requirement": {"id": "vpc-console", "title": "Open the console",
                         "actions": ["is.instance.instance.operate", CONSOLE]},
         "summary": {"subjects": n_subjects, "instances": n_instances,
-                    "pairs": {"allow": sum(map(len, holders.values())), "deny": 0,
-                              "unknown": sum(map(len, maybe.values()))},
+                    "pairs": {"allow": sum(s["can_open_count"] for s in subjects), "deny": 0,
+                              "unknown": 10 * half},
                     "subjects_with_access": 180, "subjects_one_short": 20, "findings": 1},
-        "subjects": subjects, "instances": instances,
+        "subjects": subjects, "instances": instances, "scopes": list(scopes.values()),
         "findings": [{"kind": "public_access", "severity": "warning", "rule": "P3",
                       "policy_id": "pol00000-aaaa", "subject": "AccessGroupId-PublicAccess",
                       "detail": "policy pol00000-aaaa gives Viewer to the Public Access group"}],
@@ -403,3 +406,68 @@ def test_table_and_markdown_stay_readable_at_200_people_and_2000_instances() -> 
         for subject in doc["subjects"][:180]:
             assert subject["email"] in out
     assert len(render_audit(AuditFormat.MARKDOWN, doc)) < 65536  # fits a GitHub comment
+
+
+# --- the document ---------------------------------------------------------------------------
+
+def _pairs_by_subject(doc: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
+    scopes = {s["id"]: s["instances"] for s in doc["scopes"]}
+    out: dict[str, set[tuple[str, str]]] = {"allow": set(), "unknown": set()}
+    for subject in doc["subjects"]:
+        for ref in [c["scope"] for c in subject["can_open"]]:
+            out["allow"] |= {(subject["iam_id"], i) for i in scopes[ref]}
+        for ref in subject["unknown"]:
+            out["unknown"] |= {(subject["iam_id"], i) for i in scopes[ref]}
+    return out
+
+
+def test_every_scope_is_defined_once_and_both_sides_agree(audit: dict[str, Any]) -> None:
+    scopes = {s["id"]: s for s in audit["scopes"]}
+    assert len(scopes) == len(audit["scopes"])
+    for sid, scope in scopes.items():  # an instance names exactly the scopes that hold it
+        for iid in scope["instances"]:
+            assert sid in next(i for i in audit["instances"] if i["id"] == iid)["scopes"]
+    for inst in audit["instances"]:
+        for sid in inst["scopes"]:
+            assert inst["id"] in scopes[sid]["instances"]
+    by_subject = _pairs_by_subject(audit)
+    assert by_subject["allow"] == {(h, i["id"]) for i in audit["instances"]
+                                   for sid in i["scopes"] for h in scopes[sid]["holders"]}
+    assert len(by_subject["allow"]) == audit["summary"]["pairs"]["allow"]
+    assert len(by_subject["unknown"]) == audit["summary"]["pairs"]["unknown"]
+    for subject in audit["subjects"]:
+        allowed = {i["id"] for i in audit["instances"]
+                   if (subject["iam_id"], i["id"]) in by_subject["allow"]}
+        assert subject["can_open_count"] == len(allowed)
+
+
+def test_document_of_a_generated_account_holds_every_verdict() -> None:
+    from datetime import UTC, datetime
+
+    from iamcheck.audit import Selection, run_audit
+    from iamcheck.decide import Verdict
+    from iamcheck.emulator.seed.generate import generate
+    from iamcheck.report import audit_document
+    from iamcheck.requirement import load_requirement
+    from tests.unit.seed_model import account_from_seed
+
+    at = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    account = account_from_seed(generate(users=40, instances=150, groups=30, policies=160,
+                                         seed=4, regions=3), read_at=at)
+    report = run_audit(account, load_requirement(), Selection(), at)
+    doc = audit_document(report)
+    got = _pairs_by_subject(doc)
+    result = report.result
+    for verdict in (Verdict.ALLOW, Verdict.UNKNOWN):
+        assert got[verdict.value] == set(result.pairs(verdict)), verdict
+    assert got["allow"] and got["unknown"]  # the account exercises both
+    scopes = {s["id"]: s for s in doc["scopes"]}
+    short = {(e["subject"], i, e["lacks"]) for s in scopes.values() for e in s["one_short"]
+             for i in s["instances"]}
+    assert short == {(s, iid, a) for iid in (i.id for i in result.instances)
+                     for s, a in result.one_action_short(iid)}
+    for subject in doc["subjects"]:  # "through" is the decision's own grants on the scope
+        for entry in subject["can_open"][:1]:
+            sample = scopes[entry["scope"]]["instances"][0]
+            grants = result.decision(subject["iam_id"], sample).grants
+            assert [t["policy_id"] for t in entry["through"]] == [g.policy_id for g in grants]

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+from iamcheck.emulator.backend.console import ConsoleStore
 from iamcheck.emulator.backend.groups import GroupStore
 from iamcheck.emulator.backend.identity import IdentityStore
 from iamcheck.emulator.backend.policies import PolicyStore
@@ -41,6 +42,7 @@ class Backend:
             self.groups = GroupStore(seed)
             self.resource_groups = ResourceGroupStore(seed)
             self.vpc = VpcStore(seed)
+            self.console = ConsoleStore(self.vpc)
             self.requests.clear()
 
     def reset(self) -> None:

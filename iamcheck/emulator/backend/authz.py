@@ -44,7 +44,8 @@ def granted_actions(backend: Backend, iam_id: str, instance: dict[str, Any],
     granted: set[str] = set()
     for policy in _policies_of(backend, iam_id):
         scope = _scope(policy, target, tags)
-        if scope is None or not _rule_holds(policy.get("rule"), target, when):
+        rule = policy.get("rule")
+        if scope is None or not _rule_holds(rule, target, when, _rule_zone(rule)):
             continue
         for role in policy["control"]["grant"]["roles"]:
             role_id = str(role.get("role_id", ""))
@@ -144,7 +145,23 @@ def _glob(pattern: str, actual: str) -> bool:
 # ---- when: a policy's rule at the evaluation instant (P4)
 
 
-def _rule_holds(rule: Any, target: dict[str, str], at: datetime) -> bool:
+def _rule_zone(rule: Any) -> timezone:
+    """The offset a weekly rule is written in: its first `current_time` condition's (integer
+    days of the week are that zone's days: the console writes the whole window in one zone)."""
+    return next(_time_zones(rule), UTC)
+
+
+def _time_zones(rule: Any) -> Iterator[timezone]:
+    if isinstance(rule, dict) and isinstance(rule.get("conditions"), list):
+        for condition in rule["conditions"]:
+            yield from _time_zones(condition)
+    elif isinstance(rule, dict) and rule.get("key") == "{{environment.attributes.current_time}}":
+        found = re.fullmatch(r"[\d:]+" + _OFFSET, str(rule.get("value")))
+        if found:
+            yield _zone(found.group(1))
+
+
+def _rule_holds(rule: Any, target: dict[str, str], at: datetime, zone: timezone) -> bool:
     if rule is None:
         return True
     if not isinstance(rule, dict):
@@ -153,7 +170,7 @@ def _rule_holds(rule: Any, target: dict[str, str], at: datetime) -> bool:
         conditions = rule["conditions"]
         if not isinstance(conditions, list) or not conditions:
             return False
-        results = (_rule_holds(c, target, at) for c in conditions)
+        results = (_rule_holds(c, target, at, zone) for c in conditions)
         return all(results) if rule.get("operator") == "and" else (
             rule.get("operator") == "or" and any(results))
     key, operator, value = str(rule.get("key", "")), rule.get("operator"), rule.get("value")
@@ -166,13 +183,13 @@ def _rule_holds(rule: Any, target: dict[str, str], at: datetime) -> bool:
         if env and env.group(1) == "current_date_time":
             return _compare(operator, "dateTime", at, _datetime(value))
         if env and env.group(1) == "current_date":
-            day, zone = _dated(value)
-            return _compare(operator, "date", at.astimezone(zone).date(), day)
+            day, written_in = _dated(value)
+            return _compare(operator, "date", at.astimezone(written_in).date(), day)
         if env and env.group(1) == "current_time":
-            clock, zone = _clock(value)
-            return _compare(operator, "time", at.astimezone(zone).time(), clock)
+            clock, written_in = _clock(value)
+            return _compare(operator, "time", at.astimezone(written_in).time(), clock)
         if env and env.group(1) == "day_of_week":
-            return _weekday(operator, value, at)
+            return _weekday(operator, value, at, zone)
     except (TypeError, ValueError):
         return False  # a value the emulator cannot read never grants
     return False
@@ -211,8 +228,9 @@ def _clock(value: Any) -> tuple[time, timezone]:
     return time.fromisoformat(found.group(1)), _zone(found.group(2))
 
 
-def _weekday(operator: Any, value: Any, at: datetime) -> bool:
-    """1 = Monday ... 7 = Sunday, as integers (UTC) or strings with an offset, `"6+02:00"`."""
+def _weekday(operator: Any, value: Any, at: datetime, zone: timezone) -> bool:
+    """1 = Monday ... 7 = Sunday, as integers (in the rule's `zone`) or as strings with their
+    own offset, `"6+02:00"`."""
     days = value if operator == "dayOfWeekAnyOf" else [value]
     if operator not in ("dayOfWeekAnyOf", "dayOfWeekEquals") or not isinstance(days, list):
         return False
@@ -220,6 +238,7 @@ def _weekday(operator: Any, value: Any, at: datetime) -> bool:
         found = re.fullmatch(r"([1-7])" + _OFFSET, str(day))
         if found is None:
             raise ValueError(day)
-        if at.astimezone(_zone(found.group(2))).isoweekday() == int(found.group(1)):
+        day_zone = _zone(found.group(2)) if found.group(2) else zone
+        if at.astimezone(day_zone).isoweekday() == int(found.group(1)):
             return True
     return False

@@ -15,7 +15,6 @@ import asyncio
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,8 +68,7 @@ class ConsoleToken:
 @dataclass(eq=False)
 class ConsoleSession:
     console_type: str
-    region: str
-    instance_id: str
+    instance: dict[str, Any]  # the VPC store's record: its name and status are live
     loop: asyncio.AbstractEventLoop
     opened: float = field(default_factory=time.monotonic)
     last_input: float = field(default_factory=time.monotonic)
@@ -78,6 +76,10 @@ class ConsoleSession:
 
     def __post_init__(self) -> None:
         self.closing = self.loop.create_future()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.instance["region"], self.instance["id"]
 
     def touch(self) -> None:
         self.last_input = time.monotonic()
@@ -135,12 +137,15 @@ class ConsoleStore:
 
     def sessions(self, region: str, instance_id: str, console_type: str) -> list[ConsoleSession]:
         with self._lock:
-            return [s for s in self._sessions if (s.region, s.instance_id, s.console_type)
-                    == (region, instance_id, console_type) and not s.closing.done()]
+            return [s for s in self._sessions if s.key == (region, instance_id)
+                    and s.console_type == console_type and not s.closing.done()]
 
     def open(self, token: ConsoleToken, loop: asyncio.AbstractEventLoop) -> ConsoleSession:
         """Admit a session for a redeemed token, or raise ConsoleRefused."""
-        instance = self.vpc.instance(token.region, token.instance_id)
+        try:
+            instance = self.vpc.instance(token.region, token.instance_id)
+        except VpcError:
+            raise ConsoleRefused(STOPPED, "refused: the instance no longer exists") from None
         if instance["status"] != "running":
             raise ConsoleRefused(STOPPED, f"refused: the instance is {instance['status']}, "
                                  "not running")
@@ -155,7 +160,7 @@ class ConsoleStore:
         elif len(others) >= MAX_SESSIONS[kind]:
             raise ConsoleRefused(BUSY, f"console busy: the {kind} console of this instance "
                                  f"allows {MAX_SESSIONS[kind]} session(s) at a time")
-        session = ConsoleSession(kind, token.region, token.instance_id, loop)
+        session = ConsoleSession(kind, instance, loop)
         with self._lock:
             self._sessions = [s for s in self._sessions if s not in taken_over] + [session]
         return session
@@ -185,7 +190,7 @@ class ConsoleStore:
         key = (instance["region"], instance["id"])
         with self._lock:
             self._tokens.pop(key, None)
-            doomed = [s for s in self._sessions if (s.region, s.instance_id) == key]
+            doomed = [s for s in self._sessions if s.key == key]
         for session in doomed:
             session.kick(STOPPED, f"disconnected: the instance was {status}")
 
@@ -196,23 +201,16 @@ def _check_running(instance: dict[str, Any]) -> None:
                        f"for a running instance; this one is {instance['status']}.")
 
 
-def _positive(name: str) -> Callable[[ConsoleStore, Any], None]:
-    def apply(store: ConsoleStore, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ValueError(f"{name} must be a positive number of seconds")
-        setattr(store, name, float(value))
-    return apply
-
-
-# Settings of POST /_emulator/config that belong to the consoles: key -> setter.
-SETTINGS: dict[str, Callable[[ConsoleStore, Any], None]] = {
-    "console_token_seconds": _positive("token_seconds"),
-    "console_idle_seconds": _positive("idle_seconds"),
-    "console_session_seconds": _positive("session_seconds"),
+# Settings of POST /_emulator/config that belong to the consoles: key -> ConsoleStore field.
+SETTINGS = {
+    "console_token_seconds": "token_seconds",
+    "console_idle_seconds": "idle_seconds",
+    "console_session_seconds": "session_seconds",
 }
 
 
-def settings(store: ConsoleStore) -> dict[str, float]:
-    return {"console_token_seconds": store.token_seconds,
-            "console_idle_seconds": store.idle_seconds,
-            "console_session_seconds": store.session_seconds}
+def check_seconds(key: str, value: Any) -> float:
+    """A console setting's value, or ValueError naming what is wrong."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"'{key}' must be a positive number of seconds.")
+    return float(value)

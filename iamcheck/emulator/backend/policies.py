@@ -52,6 +52,18 @@ def policy_not_found(policy_id: str) -> IbmError:
 
 
 @dataclass
+class PolicyHooks:
+    """Test hooks, set through the control API and reset with the account."""
+
+    # IBM can answer 404 for a policy it has just created: each new policy's first GETs do.
+    read_after_create_404s: int = 0
+    # The next creates are carried out, then answered 500, as when a reply is lost.
+    create_failures: int = 0
+    # The next creates are carried out, then their answer is cut and the connection closed.
+    create_drops: int = 0
+
+
+@dataclass
 class StoredPolicy:
     seq: int  # insertion order: the tie-breaker that keeps paging stable
     body: dict[str, Any]  # v2 form without href
@@ -101,6 +113,8 @@ class PolicyStore:
         self.roles = roles
         self._seq = 0
         self._policies: dict[str, StoredPolicy] = {}
+        self.hooks = PolicyHooks()
+        self._unseen: dict[str, int] = {}  # policy id -> GETs left that answer 404
         creator = next((u["iam_id"] for u in seed.get("users", [])), "IBMid-0000000000")
         for i, given in enumerate(seed.get("policies", [])):
             body = copy.deepcopy(given)
@@ -126,6 +140,14 @@ class PolicyStore:
         if stored is None or self._expired(stored):
             raise policy_not_found(policy_id)
         return stored
+
+    def read(self, policy_id: str) -> StoredPolicy:
+        """GET by id, as a client sees it: a new policy may not be visible yet (hooks)."""
+        left = self._unseen.get(policy_id, 0)
+        if left:
+            self._unseen[policy_id] = left - 1
+            raise policy_not_found(policy_id)
+        return self.get(policy_id)
 
     def policies_for_subject(self, iam_id: str | None = None,
                              access_group_id: str | None = None) -> list[dict[str, Any]]:
@@ -175,7 +197,25 @@ class PolicyStore:
         body = {**policy, "id": str(uuid.uuid4()), "created_at": when,
                 "created_by_id": caller_iam_id, "last_modified_at": when,
                 "last_modified_by_id": caller_iam_id, "state": "active"}
-        return self._insert(body)
+        stored = self._insert(body)
+        if self.hooks.read_after_create_404s:
+            self._unseen[stored.id] = self.hooks.read_after_create_404s
+        return stored
+
+    def drop_after_create(self) -> bool:
+        """True when the answer to a create just carried out is to be cut (hooks)."""
+        if self.hooks.create_drops > 0:
+            self.hooks.create_drops -= 1
+            return True
+        return False
+
+    def fail_after_create(self) -> None:
+        """Raise the injected 500 when one is armed (called once a create is carried out)."""
+        if self.hooks.create_failures > 0:
+            self.hooks.create_failures -= 1
+            raise IbmError(500, "internal_error",
+                           "Internal error after the request was carried out "
+                           "(injected by the emulator).")
 
     def replace(self, policy_id: str, if_match: str | None, policy: dict[str, Any],
                 caller_iam_id: str) -> StoredPolicy:

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services import (
     access_groups,
+    console,
     control,
     iam_identity,
     iam_policy,
@@ -25,8 +26,9 @@ ENDPOINTS: list[Endpoint] = [
     *user_management.ENDPOINTS,
     *resource_manager.ENDPOINTS,
     *vpc.ENDPOINTS,
+    *console.ENDPOINTS,
     *tagging.ENDPOINTS,
     *control.ENDPOINTS,
 ]
 
-WEBSOCKETS: list[BaseRoute] = []
+WEBSOCKETS: list[BaseRoute] = [*console.WEBSOCKETS]

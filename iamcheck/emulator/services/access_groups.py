@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from iamcheck.emulator.backend.group_model import Group, Member, Rule
 from iamcheck.emulator.backend.groups import GroupStore
+from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.errors import bad_request
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import (
@@ -27,6 +28,19 @@ DEFAULT_LIMIT = 50
 
 def _store(request: Request) -> GroupStore:
     return backend_of(request).groups
+
+
+def _seen(request: Request) -> Visibility:
+    return Visibility(backend_of(request), caller_of(request).iam_id)
+
+
+def _visible(request: Request, group_id: str, inside: bool = False) -> Group:
+    """The group, when the caller may see it (`inside`: its members and rules too)."""
+    group = _store(request).get(group_id)
+    seen = _seen(request)
+    if not (seen.all_groups if inside else seen.group(group_id)):
+        raise forbidden(f"access group '{group_id}'" + (" members and rules" if inside else ""))
+    return group
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -108,7 +122,8 @@ async def list_groups(request: Request) -> Response:
         iam_id=params.get("iam_id"), membership_type=params.get("membership_type"),
         search=params.get("search"), sort=params.get("sort"),
         hide_public=_flag(request, "hide_public_access"))
-    page, links = _page(request, groups)
+    seen = _seen(request)
+    page, links = _page(request, [g for g in groups if seen.group(g.id)])
     return ok({**links, "groups": [_group(request, g) for g in page]})
 
 
@@ -121,7 +136,7 @@ async def create_group(request: Request) -> Response:
 
 
 async def get_group(request: Request) -> Response:
-    group = _store(request).get(request.path_params["access_group_id"])
+    group = _visible(request, request.path_params["access_group_id"])
     return ok(_group(request, group), headers={"ETag": group.etag})
 
 
@@ -145,13 +160,16 @@ async def get_settings(request: Request) -> Response:
 # --- members -----------------------------------------------------------------------------
 
 async def is_member(request: Request) -> Response:
-    store, gid = _store(request), request.path_params["access_group_id"]
-    found = store.holds(store.get(gid), request.path_params["iam_id"], "all")
+    gid, iam_id = request.path_params["access_group_id"], request.path_params["iam_id"]
+    # anyone who sees the group may ask about themselves; asking about others reads members
+    group = _visible(request, gid, inside=iam_id != caller_of(request).iam_id)
+    found = _store(request).holds(group, iam_id, "all")
     return Response(status_code=204 if found else 404)
 
 
 async def list_members(request: Request) -> Response:
     params = request.query_params
+    _visible(request, request.path_params["access_group_id"], inside=True)
     rows = _store(request).list_members(
         request.path_params["access_group_id"], params.get("membership_type"), params.get("type"),
         params.get("sort"))
@@ -203,12 +221,13 @@ async def add_rule(request: Request) -> Response:
 
 
 async def list_rules(request: Request) -> Response:
-    group = _store(request).get(request.path_params["access_group_id"])
+    group = _visible(request, request.path_params["access_group_id"], inside=True)
     return ok({"rules": [_rule_json(request, r) for r in group.rules.values()]})
 
 
 async def get_rule(request: Request) -> Response:
     params = request.path_params
+    _visible(request, params["access_group_id"], inside=True)
     return _rule(request, _store(request).get_rule(params["access_group_id"], params["rule_id"]))
 
 

@@ -11,7 +11,9 @@ from starlette.responses import Response
 from iamcheck.emulator.backend import policy_shapes as shapes
 from iamcheck.emulator.backend.policies import ListQuery, StoredPolicy
 from iamcheck.emulator.backend.role_catalog import ACTION_DESCRIPTIONS
+from iamcheck.emulator.backend.visibility import Visibility, forbidden, policy_page
 from iamcheck.emulator.errors import IbmError
+from iamcheck.emulator.faults import answer_early
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import (
     backend_of,
@@ -40,7 +42,7 @@ def _list_query(request: Request) -> ListQuery:
 
 def _collection(request: Request, view: View) -> Response:
     query = _list_query(request)
-    page, next_start = backend_of(request).policies.list_page(query)
+    page, next_start = policy_page(_seen(request), query)
     body: dict[str, Any] = {}
     if query.limit is not None:
         first = request.url.remove_query_params("start")
@@ -51,6 +53,16 @@ def _collection(request: Request, view: View) -> Response:
                             "start": next_start}
     body["policies"] = [view(p.body) for p in page]
     return ok(body)
+
+
+def _seen(request: Request) -> Visibility:
+    return Visibility(backend_of(request), caller_of(request).iam_id)
+
+
+def _readable(request: Request, stored: StoredPolicy) -> StoredPolicy:
+    if not _seen(request).policy(stored.body):
+        raise forbidden(f"policy '{stored.id}'")
+    return stored
 
 
 def _v1_view(request: Request) -> View:
@@ -83,6 +95,27 @@ def _one(stored: StoredPolicy, view: View, status: int = 200) -> Response:
     return ok(view(stored.body), status=status, headers={"ETag": stored.etag})
 
 
+def _create(request: Request, policy: dict[str, Any]) -> StoredPolicy:
+    store = backend_of(request).policies
+    try:
+        stored = store.create(policy, caller_of(request).iam_id)
+    except IbmError:
+        store.fail_after_create()  # an armed failure hides the real answer too
+        raise
+    store.fail_after_create()
+    return stored
+
+
+async def _created(request: Request, stored: StoredPolicy, view: View) -> Response:
+    """201 with the policy, or (test hook) an answer cut short although the create is done."""
+    backend = backend_of(request)
+    if backend.policies.drop_after_create():
+        cut = await answer_early("reset", backend.faults)
+        assert cut is not None
+        return cut
+    return _one(stored, view, status=201)
+
+
 # ---- /v1/policies
 
 
@@ -92,13 +125,12 @@ async def list_policies(request: Request) -> Response:
 
 async def create_policy(request: Request) -> Response:
     policy = shapes.from_v1(await json_body(request))
-    stored = backend_of(request).policies.create(policy, caller_of(request).iam_id)
-    return _one(stored, _v1_view(request), status=201)
+    return await _created(request, _create(request, policy), _v1_view(request))
 
 
 async def get_policy(request: Request) -> Response:
-    stored = backend_of(request).policies.get(request.path_params["policy_id"])
-    return _one(stored, _v1_view(request))
+    stored = backend_of(request).policies.read(request.path_params["policy_id"])
+    return _one(_readable(request, stored), _v1_view(request))
 
 
 async def replace_policy(request: Request) -> Response:
@@ -131,16 +163,15 @@ async def list_v2_policies(request: Request) -> Response:
 
 async def create_v2_policy(request: Request) -> Response:
     policy = shapes.from_v2(await json_body(request))
-    stored = backend_of(request).policies.create(policy, caller_of(request).iam_id)
-    return _one(stored, _v2_view(request), status=201)
+    return await _created(request, _create(request, policy), _v2_view(request))
 
 
 async def get_v2_policy(request: Request) -> Response:
     fmt = request.query_params.get("format")
     if fmt is not None and fmt not in ("include_last_permit", "display"):
         raise IbmError(400, "invalid_request", f"Invalid format '{fmt}'.")
-    stored = backend_of(request).policies.get(request.path_params["id"])
-    return _one(stored, _v2_view(request, fmt))
+    stored = backend_of(request).policies.read(request.path_params["id"])
+    return _one(_readable(request, stored), _v2_view(request, fmt))
 
 
 async def replace_v2_policy(request: Request) -> Response:

@@ -13,10 +13,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from iamcheck.emulator.backend.visibility import Visibility
 from iamcheck.emulator.backend.vpc_shapes import SEARCH_FIELDS, search_item
 from iamcheck.emulator.errors import bad_request
 from iamcheck.emulator.routing import Endpoint
-from iamcheck.emulator.services._http import backend_of, int_param, json_body, ok
+from iamcheck.emulator.services._http import backend_of, caller_of, int_param, json_body, ok
 
 TAGGING = "Global Tagging"
 SEARCH = "Global Search"
@@ -40,9 +41,18 @@ async def list_tags(request: Request) -> Response:
     store = backend_of(request).vpc
     account = params.get("account_id")
     names: list[str] = []
+    seen = Visibility(backend_of(request), caller_of(request).iam_id)
     if "ghost" in providers and account in (None, store.account_id):
+        # only the tags of resources the caller may read
         attached_to = params.get("attached_to")
-        names = store.tags(attached_to, tag_type) if attached_to else store.all_tags(tag_type)
+        record = store.by_crn(attached_to) if attached_to else None
+        if record is not None and seen.instance(record):
+            names = store.tags(record["crn"], tag_type)
+        elif attached_to is None and seen.owner:
+            names = store.all_tags(tag_type)
+        elif attached_to is None:
+            names = sorted({t for r in store.instances() if seen.instance(r)
+                            for t in store.tags(r["crn"], tag_type)})
     names = sorted(names, reverse=order == "desc")
     return ok({"total_count": len(names), "offset": offset, "limit": limit,
                "items": [{"name": n} for n in names[offset:offset + limit]]})
@@ -141,8 +151,10 @@ async def search(request: Request) -> Response:
                  "account_id": request.query_params.get("account_id")}
     terms = parse_query(str(state["query"]))
     account = state.get("account_id")
-    chosen = [r for r in store.instances()
-              if account in (None, r["account_id"]) and all(t.matches(r) for t in terms)]
+    seen = Visibility(backend_of(request), caller_of(request).iam_id)
+    chosen = [r for r in store.instances()  # only what the caller may read, as IBM's search
+              if account in (None, r["account_id"]) and all(t.matches(r) for t in terms)
+              and seen.instance(r)]
     offset: int = state["offset"]
     page = chosen[offset:offset + limit]
     answer: dict[str, Any] = {"limit": limit,

@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from iamcheck.emulator.backend.visibility import Visibility
 from iamcheck.emulator.backend.vpc import DEFAULT_REGION, VpcError, VpcStore, vpc_not_found
 from iamcheck.emulator.backend.vpc_shapes import image_json, instance_json, region_json, volume_json
 from iamcheck.emulator.routing import Endpoint
-from iamcheck.emulator.services._http import backend_of, base_url, ok
+from iamcheck.emulator.services._http import backend_of, base_url, caller_of, ok
 
 API = "VPC"
 FIRST_VERSION = date(2019, 1, 1)
@@ -112,8 +113,9 @@ async def list_instances(request: Request) -> Response:
     store, region, base, root = _context(request)
     limit = _limit(request)
     filters = {k: v for k, v in request.query_params.items() if k in _FILTERS}
+    seen = Visibility(backend_of(request), caller_of(request).iam_id)
     chosen = [r for r in store.instances_in(region)
-              if all(_FILTERS[k](r) == v for k, v in filters.items())]
+              if all(_FILTERS[k](r) == v for k, v in filters.items()) and seen.instance(r)]
     first = 0
     start = request.query_params.get("start")
     if start is not None:
@@ -140,7 +142,11 @@ async def list_instances(request: Request) -> Response:
 
 async def get_instance(request: Request) -> Response:
     store, region, base, root = _context(request)
-    return ok(instance_json(store.instance(region, request.path_params["id"]), base, root))
+    record = store.instance(region, request.path_params["id"])
+    if not Visibility(backend_of(request), caller_of(request).iam_id).instance(record):
+        raise VpcError(403, "forbidden", "You are not authorized to read this instance.",
+                       {"name": "id", "type": "parameter", "value": record["id"]})
+    return ok(instance_json(record, base, root))
 
 
 async def get_image(request: Request) -> Response:

@@ -1,0 +1,159 @@
+"""`iamcheck grant` and `iamcheck revoke`: parse, wire to iamcheck.grant.run, show, ask, print."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from iamcheck.cli._common import Account, ApikeyFile, Concurrency, Debug, Demo, Endpoint, Timeout
+from iamcheck.cli._errors import exit_on_error
+from iamcheck.connection import Connection
+from iamcheck.formats import CheckFormat
+
+SCOPE = "Scope (name one)"
+Many = list[str] | None
+
+Users = Annotated[Many, typer.Argument(
+    metavar="USER", help="Users: emails (any case) or IAM IDs (service IDs too).",
+    show_default=False)]
+Instance = Annotated[str | None, typer.Option(
+    "--instance", "-i", metavar="ID|NAME|CRN", help="One VPC instance.", rich_help_panel=SCOPE)]
+ResourceGroup = Annotated[str | None, typer.Option(
+    "--resource-group", metavar="NAME|ID", help="Every instance in this resource group.",
+    rich_help_panel=SCOPE)]
+AllInstances = Annotated[bool, typer.Option(
+    "--all-instances", help="Every instance of the account (all VPC resources).",
+    rich_help_panel=SCOPE)]
+AccessGroups = Annotated[Many, typer.Option(
+    "--access-group", metavar="NAME|ID", help="An access group instead of (or besides) users "
+    "(repeatable).")]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="Print the plan (bodies, equivalent ibmcloud commands); change nothing.")]
+Yes = Annotated[bool, typer.Option(
+    "--yes", "-y", help="Apply without asking (needed when there is no terminal).")]
+Format = Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")]
+Log = Annotated[Path | None, typer.Option(
+    "--log", metavar="FILE", help="Audit log to append to (JSON Lines; default: "
+    "$XDG_STATE_HOME/iamcheck/audit.jsonl or ~/.local/state/iamcheck/audit.jsonl).")]
+RequirementFile = Annotated[Path | None, typer.Option(
+    "--requirement", metavar="FILE", help="Requirement file (default: VPC console).")]
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _prompt(fmt: CheckFormat, render_plan: Callable[[dict[str, Any]], str]) -> Any:
+    from iamcheck.grant.run import Prompt
+
+    shown: list[bool] = []
+
+    def show(doc: dict[str, Any]) -> None:
+        # The plan goes where the result will go, unless the result is JSON for a machine.
+        typer.echo(render_plan(doc), err=fmt is CheckFormat.JSON)
+        shown.append(fmt is CheckFormat.TABLE)
+
+    def confirm(question: str) -> bool:
+        return typer.confirm(question, default=False, err=True)
+
+    def warn(text: str) -> None:
+        typer.echo(f"iamcheck: warning: {text}", err=True)
+
+    return Prompt(_interactive(), show, confirm, warn), shown
+
+
+def grant(
+    users: Users = None,
+    instance: Instance = None,
+    resource_group: ResourceGroup = None,
+    all_instances: AllInstances = False,
+    access_group: AccessGroups = None,
+    ttl: Annotated[str | None, typer.Option(
+        "--ttl", metavar="DURATION", help="Grant for this long from now: 90m, 8h, 2d, 1d12h.",
+    )] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="TIME", help="Grant until this ISO 8601 time with a UTC offset.",
+    )] = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    fmt: Format = CheckFormat.TABLE,
+    log: Log = None,
+    requirement: RequirementFile = None,
+    demo: Demo = False,
+    endpoint: Endpoint = None,
+    apikey_file: ApikeyFile = None,
+    account: Account = None,
+    concurrency: Concurrency = 8,
+    timeout: Timeout = 300.0,
+    debug: Debug = False,
+) -> None:
+    """Create the missing console access: at most one policy per subject, only the missing role.
+
+    Plans from the current access (as check decides it), shows the plan and asks, creates,
+    reads back and checks again. Exit 0 when every subject ends allowed, 1 when some does not,
+    2 on bad input or when there is no terminal to confirm on and no --yes.
+    """
+    from iamcheck.formats.grant_format import render_grant, render_grant_plan, render_json
+    from iamcheck.grant.run import Options
+    from iamcheck.grant.run import grant as run_grant
+
+    prompt, shown = _prompt(fmt, render_grant_plan)
+    with exit_on_error(debug):
+        conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug)
+        opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
+                       instance=instance, resource_group=resource_group,
+                       all_instances=all_instances, ttl=ttl, until=until, dry_run=dry_run,
+                       yes=yes, log=log, requirement=requirement)
+        doc, code = run_grant(conn, opts, prompt)
+    out = render_json(doc) if fmt is CheckFormat.JSON else render_grant(doc, bool(shown))
+    typer.echo(out, nl=False)
+    raise typer.Exit(int(code))
+
+
+def revoke(
+    users: Users = None,
+    instance: Instance = None,
+    resource_group: ResourceGroup = None,
+    all_instances: AllInstances = False,
+    access_group: AccessGroups = None,
+    policy: Annotated[Many, typer.Option(
+        "--policy", metavar="ID", help="Delete this policy, even one iamcheck did not create "
+        "(repeatable).")] = None,
+    dry_run: DryRun = False,
+    yes: Yes = False,
+    fmt: Format = CheckFormat.TABLE,
+    log: Log = None,
+    requirement: RequirementFile = None,
+    demo: Demo = False,
+    endpoint: Endpoint = None,
+    apikey_file: ApikeyFile = None,
+    account: Account = None,
+    concurrency: Concurrency = 8,
+    timeout: Timeout = 300.0,
+    debug: Debug = False,
+) -> None:
+    """Delete the policies iamcheck grant created on a scope, or policies named by id.
+
+    A policy iamcheck did not create is never deleted unless named with --policy. Same plan,
+    --dry-run, confirmation and log as grant. Exit 0 when every planned delete is done, 1 when
+    one failed or a policy on the scope was kept, 2 on bad input or no terminal without --yes.
+    """
+    from iamcheck.formats.grant_format import render_json, render_revoke, render_revoke_plan
+    from iamcheck.grant.run import Options
+    from iamcheck.grant.run import revoke as run_revoke
+
+    prompt, shown = _prompt(fmt, render_revoke_plan)
+    with exit_on_error(debug):
+        conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug)
+        opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
+                       instance=instance, resource_group=resource_group,
+                       all_instances=all_instances, policies=tuple(policy or ()),
+                       dry_run=dry_run, yes=yes, log=log, requirement=requirement)
+        doc, code = run_revoke(conn, opts, prompt)
+    out = render_json(doc) if fmt is CheckFormat.JSON else render_revoke(doc, bool(shown))
+    typer.echo(out, nl=False)
+    raise typer.Exit(int(code))

@@ -1,0 +1,171 @@
+"""Applying a plan: each change at most once, read back until IBM shows it, then the verdict
+decided again from a fresh read.
+
+A create is safe to repeat. Just before it, the subject's policies are listed and an equivalent
+one is taken as it is (policy.find_equivalent); a create that IBM answers 409 (an identical policy
+exists: an earlier attempt whose answer was lost did create it, or a concurrent grant did) counts
+as already present. A delete that IBM answers 404 counts as already done. The audit log gets an
+entry before each change (requested) and one after it (its outcome), so an interrupted run
+leaves a trace of what it may have done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from iamcheck.decide import Decision
+from iamcheck.errors import IamcheckError
+from iamcheck.grant.current import Reader
+from iamcheck.grant.log import AuditLog
+from iamcheck.grant.plan import PlannedPolicy, Subject, evaluate
+from iamcheck.grant.policy import find_equivalent, policy_json
+from iamcheck.ibm import iam_policy
+from iamcheck.ibm.session import Conflict, IbmSession, NotFound
+from iamcheck.model import Policy
+from iamcheck.requirement import Requirement
+
+CREATED, PRESENT, DELETED, GONE, FAILED = (
+    "created", "already_present", "deleted", "already_gone", "failed")
+FIRST_DELAY, MAX_DELAY = 0.1, 5.0  # seconds between read-backs, doubling
+MAX_WAIT = 300.0  # IBM documents no bound; Terraform waits up to 5 minutes after a create
+
+
+@dataclass(frozen=True)
+class Applied:
+    subject: Subject
+    outcome: str  # CREATED | PRESENT | DELETED | GONE | FAILED
+    policy_id: str = ""
+    detail: str = ""
+    visible: bool = False  # read back: present after a create, deleted after a delete
+
+
+def poll(check: Callable[[], bool], timeout: float,
+         sleep: Callable[[float], None] = time.sleep) -> bool:
+    """Call `check` until it is true, waiting longer each time; False when time runs out."""
+    deadline = time.monotonic() + timeout
+    delay = FIRST_DELAY
+    while True:
+        if check():
+            return True
+        if time.monotonic() + delay > deadline:
+            return False
+        sleep(delay)
+        delay = min(delay * 2, MAX_DELAY)
+
+
+class Changes:
+    """What every change of one run shares: the session, the reader, the log and its context."""
+
+    def __init__(self, session: IbmSession, reader: Reader, log: AuditLog,
+                 context: Mapping[str, Any], at: datetime,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.session = session
+        self.reader = reader
+        self.log = log
+        self.context = dict(context)
+        self.at = at
+        self.sleep = sleep
+        self.timeout = min(session.settings.timeout, MAX_WAIT)
+
+    def _record(self, event: str, outcome: str, subject: Subject, policy_id: str,
+                body: dict[str, Any], detail: str = "") -> None:
+        self.log.append({**self.context, "event": event, "outcome": outcome,
+                         "subject": {"kind": subject.kind, "id": subject.id,
+                                     "label": subject.label},
+                         "policy_id": policy_id, "body": body, "detail": detail})
+
+    # ---- grant
+
+    def create(self, planned: PlannedPolicy) -> Applied:
+        subject = planned.subject
+        found = find_equivalent(self.reader.policies_of(subject), planned.policy, self.at)
+        if found is not None:
+            return Applied(subject, PRESENT, found.id, "an equivalent policy exists already",
+                           self.read_back(found.id))
+        body = planned.body()
+        self._record("create", "requested", subject, "", body)
+        try:
+            created = iam_policy.create_policy(self.session, body)
+        except Conflict as err:
+            policy_id = iam_policy.conflicting_policy_id(err.details) or self._equivalent(planned)
+            detail = "IBM answered 409: an identical policy exists"
+            self._record("create", PRESENT, subject, policy_id, body, detail)
+            return Applied(subject, PRESENT, policy_id, detail,
+                           bool(policy_id) and self.read_back(policy_id))
+        except IamcheckError as err:
+            # The answer may be lost while the create went through: look before calling it failed.
+            try:
+                policy_id = self._equivalent(planned)
+            except IamcheckError:
+                policy_id = ""
+            if policy_id:
+                detail = f"IBM's answer was lost ({err}), but the policy exists"
+                self._record("create", PRESENT, subject, policy_id, body, detail)
+                return Applied(subject, PRESENT, policy_id, detail, self.read_back(policy_id))
+            self._record("create", FAILED, subject, "", body, str(err))
+            return Applied(subject, FAILED, "", f"{err} (the same command can be run again: "
+                                                "it never creates a duplicate)")
+        self._record("create", CREATED, subject, created.id, body)
+        return Applied(subject, CREATED, created.id, "", self.read_back(created.id))
+
+    def _equivalent(self, planned: PlannedPolicy) -> str:
+        found = find_equivalent(self.reader.policies_of(planned.subject), planned.policy,
+                                self.at)
+        return found.id if found else ""
+
+    def read_back(self, policy_id: str) -> bool:
+        """Wait until IBM serves the new policy: it can answer 404 for a while after a create."""
+        def visible() -> bool:
+            try:
+                iam_policy.get_policy(self.session, policy_id)
+            except NotFound:
+                return False
+            return True
+        return poll(visible, self.timeout, self.sleep)
+
+    # ---- revoke
+
+    def delete(self, subject: Subject, policy: Policy) -> Applied:
+        body = policy_json(policy)
+        self._record("delete", "requested", subject, policy.id, body)
+        try:
+            iam_policy.delete_policy(self.session, policy.id)
+        except NotFound:
+            detail = "IBM answered 404: no such active policy (deleted already)"
+            self._record("delete", GONE, subject, policy.id, body, detail)
+            return Applied(subject, GONE, policy.id, detail, True)
+        except IamcheckError as err:
+            self._record("delete", FAILED, subject, policy.id, body, str(err))
+            return Applied(subject, FAILED, policy.id, str(err))
+        self._record("delete", DELETED, subject, policy.id, body)
+        return Applied(subject, DELETED, policy.id, "", self.read_back_deleted(policy.id))
+
+    def read_back_deleted(self, policy_id: str) -> bool:
+        def deleted() -> bool:
+            try:
+                return iam_policy.get_policy(self.session, policy_id).state != "active"
+            except NotFound:
+                return True
+        return poll(deleted, self.timeout, self.sleep)
+
+    # ---- both
+
+    def verify(self, subject: Subject, requirement: Requirement, present: set[str],
+               absent: set[str]) -> tuple[Decision, ...]:
+        """Decide again from a fresh read, once the listing shows the changes (or time is up)."""
+        data = None
+
+        def settled() -> bool:
+            nonlocal data
+            data = self.reader.access(subject, datetime.now(UTC))
+            ids = {p.id for p in data.policies}
+            return present <= ids and not absent & ids
+
+        poll(settled, self.timeout, self.sleep)
+        assert data is not None
+        instances = data.instances or (self.reader.scope.new_instance(),)
+        return evaluate(data, requirement, subject, instances, datetime.now(UTC))

@@ -1,0 +1,308 @@
+"""What `grant` and `revoke` do between parsing (cli/grant.py) and the plan: check every input
+before the first IBM call, read, plan, show the plan and ask (through the CLI's Prompt), apply,
+verify, and build the document. Returns the document and the exit code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from iamcheck import __version__
+from iamcheck.commands import requirement_from
+from iamcheck.connection import Connection, open_session
+from iamcheck.errors import BadInput, ExitCode
+from iamcheck.grant import current
+from iamcheck.grant.apply import DELETED, FAILED, GONE, Applied, Changes
+from iamcheck.grant.current import Reader, ScopeRef
+from iamcheck.grant.document import grant_document, revoke_document, scope_json
+from iamcheck.grant.log import AuditLog, default_path, local_user
+from iamcheck.grant.plan import (
+    GrantPlan,
+    PlanError,
+    Scope,
+    Subject,
+    Window,
+    grant_roles,
+    plan_subject,
+)
+from iamcheck.grant.revoke import RevokePlan, plan_revoke
+from iamcheck.ibm import access_groups, iam_policy, user_management
+from iamcheck.ibm.session import IbmSession, NotFound
+from iamcheck.inputs import UserRef, duration, instance_ref, instant, user_ref
+from iamcheck.model import Policy, Role
+from iamcheck.requirement import Requirement
+
+POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line gave, unchecked."""
+
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    instance: str | None = None
+    resource_group: str | None = None
+    all_instances: bool = False
+    ttl: str | None = None
+    until: str | None = None
+    policies: tuple[str, ...] = ()  # revoke: policies named by id
+    dry_run: bool = False
+    yes: bool = False
+    log: Path | None = None
+    requirement: Path | None = None
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """How the CLI shows a plan and asks before changing anything."""
+
+    interactive: bool  # stdin and stdout are terminals
+    show: Callable[[Doc], None] = lambda doc: None
+    confirm: Callable[[str], bool] = lambda question: False
+    warn: Callable[[str], None] = lambda text: None
+
+
+@dataclass(frozen=True)
+class Checked:
+    users: tuple[UserRef, ...]
+    groups: tuple[str, ...]
+    scope: ScopeRef | None
+    requirement: Requirement
+    log: AuditLog | None  # None for a dry run: it writes nothing
+    window: Window | None = None
+    policies: tuple[str, ...] = ()
+
+
+def check_options(opts: Options, command: str, now: datetime) -> Checked:
+    """Every input checked before the first IBM call (exit 2 with one line naming the problem)."""
+    users = tuple(user_ref(u, "USER") for u in opts.users)
+    for ref in users:
+        if ref.value.startswith("iam-Profile-"):
+            raise BadInput(f"USER: '{ref.value}' is a trusted profile; iamcheck grants to users, "
+                           "service IDs and access groups")
+    groups = tuple(g.strip() for g in opts.groups)
+    if any(not g for g in groups):
+        raise BadInput("--access-group: give a group name or id")
+    named = [flag for flag, given in (("--instance", opts.instance is not None),
+                                      ("--resource-group", opts.resource_group is not None),
+                                      ("--all-instances", opts.all_instances)) if given]
+    if len(named) > 1:
+        raise BadInput(f"{' and '.join(named)} are mutually exclusive: name one scope")
+    scope = _scope_ref(opts)
+    policies = tuple(p.strip() for p in opts.policies)
+    for policy_id in policies:
+        if not POLICY_ID.match(policy_id):
+            raise BadInput(f"--policy: '{policy_id[:80]}' is not a policy id")
+    if command == "grant":
+        if not users and not groups:
+            raise BadInput("name at least one USER or --access-group")
+        if scope is None:
+            raise BadInput("name the scope: --instance ID, --resource-group NAME|ID or "
+                           "--all-instances (iamcheck never grants on every instance unasked)")
+    elif scope is None and not policies:
+        raise BadInput("name the scope (--instance, --resource-group, --all-instances) or the "
+                       "policies (--policy ID)")
+    elif scope is not None and not users and not groups:
+        raise BadInput("with a scope, name at least one USER or --access-group")
+    window = _window(opts, now)
+    requirement = requirement_from(opts.requirement)
+    log = None
+    if not opts.dry_run:
+        log = AuditLog(opts.log or default_path())
+        log.prepare()
+    return Checked(users, groups, scope, requirement, log, window, policies)
+
+
+def _scope_ref(opts: Options) -> ScopeRef | None:
+    if opts.instance is not None:
+        return ScopeRef("instance", instance=instance_ref(opts.instance))
+    if opts.resource_group is not None:
+        if not opts.resource_group.strip():
+            raise BadInput("--resource-group: give a resource group name or id")
+        return ScopeRef("resource_group", value=opts.resource_group.strip())
+    return ScopeRef("account") if opts.all_instances else None
+
+
+def _window(opts: Options, now: datetime) -> Window | None:
+    if opts.ttl is not None and opts.until is not None:
+        raise BadInput("--ttl and --until are mutually exclusive")
+    # Whole minutes: grants made in the same minute write the same body, which IBM deduplicates.
+    start = now.astimezone(UTC).replace(second=0, microsecond=0)
+    if opts.ttl is not None:
+        return Window(start, start + duration(opts.ttl))
+    if opts.until is None:
+        return None
+    end = instant(opts.until, "--until")
+    if end <= now + timedelta(minutes=1):
+        raise BadInput(f"--until: {opts.until} is not in the future (a minute from now at least)")
+    return Window(start, end.replace(microsecond=0))
+
+
+def _subjects(session: IbmSession, account_id: str, checked: Checked) -> list[Subject]:
+    found = (current.resolve_users(session, account_id, checked.users)
+             + current.resolve_groups(session, account_id, checked.groups))
+    return list({s.id: s for s in found}.values())
+
+
+def _context(command: str, caller_iam_id: str, account_id: str, req: Requirement,
+             scope: Scope | None) -> dict[str, Any]:
+    return {"command": command, "tool": f"iamcheck {__version__}",
+            "by": {"iam_id": caller_iam_id, "local_user": local_user()},
+            "account_id": account_id, "requirement": req.id,
+            "scope": scope_json(scope) if scope else None}
+
+
+def _ask(prompt: Prompt, plan_doc: Doc, question: str) -> bool:
+    prompt.show(plan_doc)
+    if not prompt.interactive:
+        raise BadInput("refusing to change IAM policies without a confirmation: stdin or stdout "
+                       "is not a terminal; pass --yes (or look first with --dry-run)")
+    return prompt.confirm(question)
+
+
+def _exit(doc: Doc) -> ExitCode:
+    """0 when every subject ends allowed (verified, or predicted by a dry run)."""
+    allowed = all(s["final_verdict"] == "allow" for s in doc["subjects"])
+    return ExitCode.OK if allowed and not doc["declined"] else ExitCode.FINDING
+
+
+def grant(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCode]:
+    now = datetime.now(UTC)
+    checked = check_options(opts, "grant", now)
+    req = checked.requirement
+    if checked.window is not None:
+        prompt.warn(f"the grant holds from {checked.window.start.isoformat()} to "
+                    f"{checked.window.end.isoformat()}; IBM's time-based conditions use fixed "
+                    "UTC offsets and ignore daylight saving time")
+    with open_session(conn) as session:
+        caller = session.caller()
+        account_id = session.settings.account_id or caller.account_id
+        roles = iam_policy.list_roles(session, account_id, req.service)
+        try:
+            chosen = grant_roles(req, roles)
+        except PlanError as err:
+            raise BadInput(f"--requirement: {err}") from None
+        subjects = _subjects(session, account_id, checked)
+        assert checked.scope is not None
+        scope = current.resolve_scope(session, account_id, checked.scope)
+        reader = Reader(session, account_id, scope, roles)
+        plans = tuple(plan_subject(reader.access(s, now), s, scope, req, chosen, now,
+                                   checked.window) for s in subjects)
+        plan = GrantPlan(account_id, req, scope, now, plans, checked.window)
+        if checked.log is None:
+            doc = grant_document(plan, dry_run=True)
+            return doc, _exit(doc)
+        count = len(plan.to_create)
+        if count and not opts.yes and not _ask(
+                prompt, grant_document(plan, dry_run=True),
+                f"Create {count} polic{'y' if count == 1 else 'ies'}?"):
+            return grant_document(plan, dry_run=False, declined=True), ExitCode.FINDING
+        changes = Changes(session, reader, checked.log,
+                          _context("grant", caller.iam_id, account_id, req, scope), now)
+        applied = {p.subject.id: changes.create(p) for p in plan.to_create}
+        after = {sp.subject.id: sp.before for sp in plans if sp.policy is None}
+        for subject_id, done in applied.items():
+            present = {done.policy_id} if done.policy_id and done.outcome != FAILED else set()
+            after[subject_id] = changes.verify(done.subject, req, present, set())
+        doc = grant_document(plan, dry_run=False, applied=applied, after=after,
+                             log=str(checked.log.path))
+    return doc, _exit(doc)
+
+
+def _owner(session: IbmSession, account_id: str, policy: Policy) -> Subject:
+    """The subject a policy named by id belongs to."""
+    iam_id = policy.subject_value("iam_id")
+    group_id = policy.subject_value("access_group_id")
+    if policy.type != "access" or len(policy.subject) != 1 or not (iam_id or group_id):
+        raise BadInput(f"--policy: {policy.id} is not an access policy of a user, service ID "
+                       "or access group")
+    if group_id:
+        names = {g.id: g.name for g in access_groups.list_groups(session, account_id)}
+        return Subject("access_group", group_id, names.get(group_id, group_id))
+    assert iam_id is not None
+    if iam_id.startswith(current.SERVICE_ID_PREFIX):
+        return Subject("service_id", iam_id, iam_id)
+    user = user_management.find_user(session, account_id, iam_id=iam_id)
+    return Subject("user", iam_id, user.email if user else iam_id, user.state if user else "")
+
+
+def _named(session: IbmSession, account_id: str,
+           ids: Sequence[str]) -> tuple[list[Subject], dict[str, list[Policy]]]:
+    owners: list[Subject] = []
+    by_owner: dict[str, list[Policy]] = {}
+    for policy_id in ids:
+        try:
+            policy = iam_policy.get_policy(session, policy_id)
+        except NotFound:
+            raise BadInput(f"--policy: no policy '{policy_id}' in account {account_id}") from None
+        if policy.state != "active":
+            raise BadInput(f"--policy: policy {policy_id} is deleted already")
+        owner = _owner(session, account_id, policy)
+        owners.append(owner)
+        by_owner.setdefault(owner.id, []).append(policy)
+    return owners, by_owner
+
+
+def revoke(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCode]:
+    now = datetime.now(UTC)
+    checked = check_options(opts, "revoke", now)
+    req = checked.requirement
+    with open_session(conn) as session:
+        caller = session.caller()
+        account_id = session.settings.account_id or caller.account_id
+        roles = iam_policy.list_roles(session, account_id, req.service)
+        named_subjects, named = _named(session, account_id, checked.policies)
+        subjects = _subjects(session, account_id, checked)
+        scope = (current.resolve_scope(session, account_id, checked.scope)
+                 if checked.scope else None)
+        reader = Reader(session, account_id, scope or Scope("account", ""), roles)
+        everyone = list({s.id: s for s in [*subjects, *named_subjects]}.values())
+        listed = {s.id for s in subjects} if scope else set()
+        plans = tuple(plan_revoke(s, [*(reader.policies_of(s) if s.id in listed else []),
+                                      *named.get(s.id, [])], scope, req, checked.policies)
+                      for s in everyone)
+        plan = RevokePlan(account_id, req, scope, now, plans)
+        names = _role_names(roles)
+        if checked.log is None:
+            doc = revoke_document(plan, dry_run=True, role_names=names)
+            return doc, _revoke_exit(doc)
+        count = len(plan.to_remove)
+        if count and not opts.yes and not _ask(
+                prompt, revoke_document(plan, dry_run=True, role_names=names),
+                f"Delete {count} polic{'y' if count == 1 else 'ies'}?"):
+            return (revoke_document(plan, dry_run=False, role_names=names, declined=True),
+                    ExitCode.FINDING)
+        changes = Changes(session, reader, checked.log,
+                          _context("revoke", caller.iam_id, account_id, req, scope), now)
+        results: dict[str, list[Applied]] = {}
+        after = {}
+        for sr in plans:
+            results[sr.subject.id] = [changes.delete(sr.subject, r.policy) for r in sr.remove]
+            if scope is not None and sr.subject.id in listed:
+                gone = {r.policy.id for r in sr.remove}
+                after[sr.subject.id] = changes.verify(sr.subject, req, set(), gone)
+        doc = revoke_document(plan, dry_run=False, role_names=names, results=results,
+                              after=after, log=str(checked.log.path))
+    return doc, _revoke_exit(doc)
+
+
+def _role_names(roles: Sequence[Role]) -> dict[str, str]:
+    return {r.crn: r.display_name for r in roles}
+
+
+def _revoke_exit(doc: Doc) -> ExitCode:
+    """0 when every planned delete is done (or would be) and nothing on the scope was kept."""
+    if doc["declined"]:
+        return ExitCode.FINDING
+    for subject in doc["subjects"]:
+        if subject["kept"]:
+            return ExitCode.FINDING
+        if any(r["outcome"] not in (DELETED, GONE) for r in subject["results"] or ()):
+            return ExitCode.FINDING
+    return ExitCode.OK

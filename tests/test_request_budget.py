@@ -1,0 +1,255 @@
+"""How many IBM Cloud requests audit and check make, counted by the emulator, against the formula
+the README states (section Performance); how many are in flight at once; how a 429 holds every
+worker. The benchmark (bench/run.py) measures time; these tests only count."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+import requests
+from requests.adapters import HTTPAdapter
+
+from iamcheck.check import NON_FEDERATED_REALMS, run_check
+from iamcheck.decide import Verdict
+from iamcheck.emulator.seed.generate import generate
+from iamcheck.ibm.retry import Backoff
+from iamcheck.inputs import instance_ref, user_ref
+from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData
+from iamcheck.reader import read_account
+from iamcheck.requirement import load_requirement
+from tests.conftest import Emulator, session_for
+
+PAGE, SEARCH_PAGE = 100, 1000
+TOKEN = "POST /identity/token"
+USERS = "GET /v2/accounts/{account_id}/users"
+GROUPS = "GET /v2/groups"
+MEMBERS = "GET /v2/groups/{access_group_id}/members"
+RULES = "GET /v2/groups/{access_group_id}/rules"
+POLICIES = "GET /v2/policies"
+INSTANCES = "GET /vpc/{region}/v1/instances"
+SEARCH = "POST /v3/resources/search"
+
+
+def pages(n: int, size: int = PAGE) -> int:
+    """Requests to list n items: a list is one request even when empty."""
+    return max(1, math.ceil(n / size))
+
+
+def _clear(emulator: Emulator) -> None:
+    requests.delete(f"{emulator.url}/_emulator/requests", timeout=10).raise_for_status()
+
+
+def _control(emulator: Emulator) -> dict[str, Any]:
+    answer = requests.get(f"{emulator.url}/_emulator/requests", timeout=10)
+    answer.raise_for_status()
+    return answer.json()  # type: ignore[no-any-return]
+
+
+def _policies_of(data: AccountData, key: str, value: str, state: str = "active") -> int:
+    return sum(1 for p in data.policies if p.state == state and p.subject_value(key) == value)
+
+
+def audit_formula(data: AccountData, caller: str, regions: int) -> Counter[str]:
+    """The README's formula, from the sizes of what the audit read."""
+    members = Counter(m.group_id for m in data.memberships)
+    caller_groups = [m.group_id for m in data.memberships if m.iam_id == caller]
+    by_region = Counter(i.region for i in data.instances)
+    listed = len(data.instances) if any(p.tags for p in data.policies) else None
+    return Counter({
+        TOKEN: 1,
+        # iamcheck's own rights: its groups, its policies and each of its groups' (P3: and
+        # the Public Access group's)
+        GROUPS: 1 + pages(len(data.groups)),
+        POLICIES: pages(_policies_of(data, "iam_id", caller))
+        + sum(pages(_policies_of(data, "access_group_id", g))
+              for g in {*caller_groups, PUBLIC_ACCESS_GROUP_ID})
+        + pages(sum(p.state == "active" for p in data.policies))
+        + pages(sum(p.state == "deleted" for p in data.policies)),
+        USERS: pages(len(data.users)),
+        "GET /v2/roles": 1,
+        "GET /v2/resource_groups": 1,
+        "GET /v1/regions": 1,
+        MEMBERS: sum(pages(members[g.id]) for g in data.groups),
+        RULES: sum(1 for g in data.groups if g.rules),
+        # every region IBM lists, one request at least even when empty
+        INSTANCES: sum(pages(n) for n in by_region.values()) + (regions - len(by_region)),
+        SEARCH: pages(listed, SEARCH_PAGE) if listed is not None else 0,
+    })
+
+
+@pytest.mark.parametrize("size", [
+    {"users": 230, "groups": 27, "policies": 420, "instances": 260, "regions": 3, "seed": 1},
+    {"users": 40, "groups": 60, "policies": 90, "instances": 0, "regions": 2, "seed": 2},
+])
+def test_audit_makes_the_pages_of_each_collection_plus_a_constant(
+    emulator: Emulator, size: dict[str, int]
+) -> None:
+    seed = generate(**size)
+    emulator.load(seed)
+    regions = len(emulator.backend.vpc.regions())  # as GET /v1/regions lists them
+    session = session_for(emulator, apikey=seed["api_keys"][0]["apikey"])
+    _clear(emulator)
+    caller = session.caller()  # what `audit` does first: the token
+    data = read_account(session, caller.account_id, "is")
+    counted = Counter({k: v for k, v in emulator.request_counts().items() if v})
+    expected = audit_formula(data, caller.iam_id, regions)
+    assert counted == +expected
+    assert counted[USERS] == pages(len(data.users)) > 1 or size["users"] < PAGE
+    assert counted[RULES] < len(data.groups)  # only groups with dynamic rules
+
+
+def _user_groups(seed: dict[str, Any], iam_id: str) -> list[str]:
+    """The groups IBM lists for the user: static and current dynamic ones, and Public Access."""
+    out = [g["id"] for g in seed.get("access_groups", []) if g["id"] != PUBLIC_ACCESS_GROUP_ID
+           and any(m["iam_id"] == iam_id
+                   for m in g.get("members", []) + g.get("dynamic_members", []))]
+    return [*out, PUBLIC_ACCESS_GROUP_ID]
+
+
+def _seed_policies(seed: dict[str, Any], key: str, value: str, state: str = "active") -> int:
+    return sum(1 for p in seed.get("policies", []) if p.get("state", "active") == state
+               and any(a["key"] == key and a["value"] == value
+                       for a in p["subject"]["attributes"]))
+
+
+def _tagged(seed: dict[str, Any], subjects: list[str]) -> bool:
+    """Does an active policy of these subjects name access tags (then check reads the tags)?"""
+    return any(p["resource"].get("tags") and p.get("state", "active") == "active"
+               and p["subject"]["attributes"][0]["value"] in subjects
+               for p in seed.get("policies", []))
+
+
+def check_formula(seed: dict[str, Any], iam_id: str, caller: str, by_crn: bool,
+                  allowed: bool) -> tuple[int, int]:
+    """(requests by the README's formula, the budget 8 + the user's groups)."""
+    groups = _user_groups(seed, iam_id)
+    tags = _tagged(seed, [iam_id, *groups])
+    user = next((u for u in seed["users"] if u["iam_id"] == iam_id), {})
+    base = (6 + (0 if by_crn else 1)  # token, user, regions, [search], instance, roles, groups
+            + pages(_seed_policies(seed, "iam_id", iam_id))
+            + sum(pages(_seed_policies(seed, "access_group_id", g)) for g in groups)
+            + (1 if by_crn and tags else 0))
+    extra = 0
+    if not allowed:
+        deleted = sum(1 for p in seed.get("policies", []) if p.get("state") == "deleted")
+        extra += pages(deleted)
+        if user.get("realm", "IBMid") not in NON_FEDERATED_REALMS:
+            with_rules = [g for g in seed.get("access_groups", []) if g.get("rules")]
+            could = [g for g in with_rules if g["id"] not in groups]
+            joins = [g for g in could if any(r["realm_name"] == user["realm"]
+                                             for r in g["rules"])]
+            every = {g["id"] for g in seed.get("access_groups", [])} | {PUBLIC_ACCESS_GROUP_ID}
+            extra += pages(len(every)) + len(could)
+            extra += sum(pages(_seed_policies(seed, "access_group_id", g["id"])) for g in joins)
+    if iam_id != caller:  # iamcheck's own rights, to trust what it may not see (V5)
+        mine = _user_groups(seed, caller)
+        extra += 1 + pages(_seed_policies(seed, "iam_id", caller)) + sum(
+            pages(_seed_policies(seed, "access_group_id", g)) for g in mine)
+    return base + extra, 8 + len(groups)
+
+
+def test_check_fits_eight_requests_plus_one_per_group_of_the_user(demo: Emulator) -> None:
+    seed = demo.backend.seed
+    caller = seed["api_keys"][0]["iam_id"]
+    requirement = load_requirement()
+    seen: Counter[str] = Counter()
+    users = [caller, "IBMid-6650001017", *(u["iam_id"] for u in seed["users"]
+                                            if u.get("realm") not in NON_FEDERATED_REALMS)]
+    for iam_id in users:
+        for name in ("pay-api-01", "kiosk-legacy", "plat-vault-tdx"):
+            crn = ""
+            for by_crn in (False, True):
+                ref = crn if by_crn else name
+                _clear(demo)
+                result = run_check(session_for(demo), requirement, user_ref(iam_id),
+                                   instance_ref(ref))
+                made = sum(demo.request_counts().values())
+                allowed = result.decision.verdict is Verdict.ALLOW
+                expected, budget = check_formula(seed, iam_id, caller, by_crn, allowed)
+                assert made == expected, (iam_id, name, by_crn, result.decision.verdict)
+                if iam_id == caller and allowed:
+                    assert made <= budget
+                seen[result.decision.verdict.value] += 1
+                crn = result.instance.crn
+    assert set(seen) == {"allow", "deny", "unknown"}  # every path was counted
+
+
+# --- concurrency ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_concurrency_bounds_the_requests_in_flight(emulator: Emulator, concurrency: int) -> None:
+    seed = generate(users=60, groups=40, policies=80, instances=50, regions=4, seed=5)
+    emulator.load(seed)
+    emulator.backend.faults.latency_ms = 15  # so that requests overlap when they can
+    session = session_for(emulator, apikey=seed["api_keys"][0]["apikey"],
+                          concurrency=concurrency)
+    account_id = session.caller().account_id
+    _clear(emulator)
+    read_account(session, account_id, "is")
+    peak = _control(emulator)["max_in_flight"]
+    assert peak <= concurrency
+    assert peak == concurrency  # and it is used: 40 groups' members could all go at once
+
+
+def test_a_rate_limit_holds_every_worker(emulator: Emulator, monkeypatch: Any) -> None:
+    seed = generate(users=60, groups=40, policies=80, instances=50, regions=4, seed=5)
+    emulator.load(seed)
+    faults = emulator.backend.faults
+    session = session_for(emulator, apikey=seed["api_keys"][0]["apikey"], concurrency=8)
+    account_id = session.caller().account_id
+    sent: list[tuple[float, int]] = []  # (when a request left, its answer's status)
+    lock = threading.Lock()
+    send = HTTPAdapter.send
+
+    def timed(self: HTTPAdapter, request: Any, **kwargs: Any) -> Any:
+        started = time.monotonic()
+        response = send(self, request, **kwargs)
+        with lock:
+            sent.append((started, response.status_code))
+            if response.status_code == 429:
+                limited.append(time.monotonic())
+        return response
+
+    limited: list[float] = []
+    monkeypatch.setattr(HTTPAdapter, "send", timed)
+    faults.retry_after = 1
+    faults.script(MEMBERS, ["429"])  # the first members list of the run is rate-limited
+    try:
+        read_account(session, account_id, "is")
+    finally:
+        faults.clear()
+    assert len(limited) == 1
+    hold_from, hold_to = limited[0] + 0.1, limited[0] + 0.9
+    during = [t for t, _ in sent if hold_from < t < hold_to]
+    assert not during, f"{len(during)} requests sent while the rate limit held"
+    assert any(t >= limited[0] + 1.0 for t, _ in sent)  # the run went on after it
+
+
+def test_backoff_holds_everyone_until_the_gate_opens() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    backoff = Backoff(60, clock=lambda: now[0], sleep=sleep, max_attempts=4)
+    backoff.wait_turn()
+    assert slept == []  # an open gate costs nothing
+    assert backoff.delay(0, 2.5) == 2.5  # Retry-After wins over our own backoff
+    backoff.hold_everyone(2.5)
+    backoff.hold_everyone(1.0)  # a shorter hold never shortens a longer one
+    backoff.wait_turn()
+    assert slept == [2.5] and now[0] == 102.5
+    backoff.wait_turn()  # the gate is open again
+    assert slept == [2.5]
+    assert 0 <= (backoff.delay(2, None) or -1) <= 1.0  # jittered: 0.25 s x 2^2 at most
+    assert backoff.delay(3, None) is None  # max_attempts spent
+    assert backoff.delay(0, 60) is None  # past the deadline
+    now[0] += 61
+    assert backoff.out_of_time()
