@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from iamcheck.decide.subjects import all_subjects
 from iamcheck.errors import NotAuthorized
 from iamcheck.ibm import access_groups, account_management, iam_policy
-from iamcheck.ibm.session import IbmSession
+from iamcheck.ibm.session import IbmSession, Refused
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Attribute, Gap, Policy, User
 
 T = TypeVar("T")
@@ -71,7 +71,7 @@ class OwnAccess:
     owner: bool = False
     held: frozenset[str] = frozenset()  # keys of the rights held account-wide
     some_instances: bool = False  # a narrower instance scope (a resource group, some ids, ...)
-    group_ids: frozenset[str] | None = None  # the caller's groups; None when not read (owner)
+    group_ids: frozenset[str] | None = None  # the caller's groups; None when refused even those
 
     def holds(self, right: ReadRight) -> bool:
         return self.owner or right.key in self.held
@@ -130,7 +130,7 @@ class OwnAccess:
 
     def others(self, data: AccountData) -> frozenset[str]:
         """Every subject whose data a partial read can hide: all but the caller, whose own
-        policies and groups iamcheck always reads (an owner's are read with everyone's)."""
+        policies and groups iamcheck reads with its own rights (unless even those were refused)."""
         everyone = frozenset(all_subjects(data))
         return everyone if self.group_ids is None else everyone - {self.iam_id}
 
@@ -162,8 +162,8 @@ def read_own_access(session: IbmSession, account_id: str) -> OwnAccess:
             theirs = pool.map(lambda g: iam_policy.list_policies(
                 session, account_id, access_group_id=g), sorted(group_ids))
             policies = own.result() + [p for chunk in theirs for p in chunk]
-    except NotAuthorized:  # even its own are refused: it holds nothing iamcheck can see
-        policies, group_ids = [], frozenset()
+    except Refused:  # even its own are refused: it holds nothing iamcheck can see
+        policies, group_ids = [], None
     access = access_from(caller.iam_id, account_id, policies, group_ids)
     if access.missing() and account_management.account_owner(session, account_id) == caller.iam_id:
         return replace(access, owner=True)
@@ -171,7 +171,7 @@ def read_own_access(session: IbmSession, account_id: str) -> OwnAccess:
 
 
 def access_from(iam_id: str, account_id: str, policies: Iterable[Policy],
-                group_ids: frozenset[str]) -> OwnAccess:
+                group_ids: frozenset[str] | None) -> OwnAccess:
     """The rights these policies (the caller's own and its groups') give. Pure."""
     held: set[str] = set()
     some_instances = False
@@ -217,7 +217,7 @@ class Refusals:
         """`fn(...)`, or `default` and `gap` (IBM's refusal as its reason) when refused."""
         try:
             return fn(*args, **kwargs)
-        except NotAuthorized as err:
+        except Refused as err:
             with self._lock:
                 self.ready.append(replace(gap, reason=str(err)))
             return default
@@ -226,7 +226,7 @@ class Refusals:
              *args: Any, default: T, **kwargs: Any) -> T:
         try:
             return fn(*args, **kwargs)
-        except NotAuthorized as err:
+        except Refused as err:
             with self._lock:
                 self.found.append((what, str(err), affects))
             return default

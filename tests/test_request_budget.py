@@ -125,8 +125,9 @@ def _tagged(seed: dict[str, Any], subjects: list[str]) -> bool:
 
 
 def check_formula(seed: dict[str, Any], iam_id: str, caller: str, by_crn: bool,
-                  allowed: bool) -> tuple[int, int]:
-    """(requests by the README's formula, the budget 8 + the user's groups)."""
+                  allowed: bool) -> tuple[int, int, int]:
+    """By the README's formula: (requests to reach the verdict, requests that explain it or
+    check iamcheck's own rights, the budget: 8 + the groups IBM lists for the user)."""
     groups = _user_groups(seed, iam_id)
     tags = _tagged(seed, [iam_id, *groups])
     user = next((u for u in seed["users"] if u["iam_id"] == iam_id), {})
@@ -150,7 +151,7 @@ def check_formula(seed: dict[str, Any], iam_id: str, caller: str, by_crn: bool,
         mine = _user_groups(seed, caller)
         extra += 1 + pages(_seed_policies(seed, "iam_id", caller)) + sum(
             pages(_seed_policies(seed, "access_group_id", g)) for g in mine)
-    return base + extra, 8 + len(groups)
+    return base, extra, 8 + len(groups)
 
 
 def test_check_fits_eight_requests_plus_one_per_group_of_the_user(demo: Emulator) -> None:
@@ -170,8 +171,9 @@ def test_check_fits_eight_requests_plus_one_per_group_of_the_user(demo: Emulator
                                    instance_ref(ref))
                 made = sum(demo.request_counts().values())
                 allowed = result.decision.verdict is Verdict.ALLOW
-                expected, budget = check_formula(seed, iam_id, caller, by_crn, allowed)
-                assert made == expected, (iam_id, name, by_crn, result.decision.verdict)
+                base, extra, budget = check_formula(seed, iam_id, caller, by_crn, allowed)
+                assert made == base + extra, (iam_id, name, by_crn, result.decision.verdict)
+                assert base <= budget
                 if iam_id == caller and allowed:
                     assert made <= budget
                 seen[result.decision.verdict.value] += 1
@@ -194,12 +196,18 @@ def test_concurrency_bounds_the_requests_in_flight(emulator: Emulator, concurren
     peak = _control(emulator)["max_in_flight"]
     assert peak <= concurrency
     assert peak == concurrency  # and it is used: 40 groups' members could all go at once
+    other = next(u["iam_id"] for u in seed["users"][1:] if u["state"] == "ACTIVE")
+    name = seed["instances"][0]["name"]
+    _clear(emulator)  # check runs reads in threads of its own and of the rights check
+    run_check(session, load_requirement(), user_ref(other), instance_ref(name))
+    assert _control(emulator)["max_in_flight"] <= concurrency
 
 
 def test_a_rate_limit_holds_every_worker(emulator: Emulator, monkeypatch: Any) -> None:
     seed = generate(users=60, groups=40, policies=80, instances=50, regions=4, seed=5)
     emulator.load(seed)
     faults = emulator.backend.faults
+    faults.latency_ms = 20  # the 40 groups' members take longer than the hold
     session = session_for(emulator, apikey=seed["api_keys"][0]["apikey"], concurrency=8)
     account_id = session.caller().account_id
     sent: list[tuple[float, int]] = []  # (when a request left, its answer's status)

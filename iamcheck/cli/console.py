@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import sys
 from typing import TYPE_CHECKING, Annotated
@@ -144,20 +145,39 @@ def console(
                 )
             opened = flow.open_console(session, pre, force and not vnc)
             novnc = build_novnc_url(opened.websocket_url, base) if base else None
-            if json_out:
-                _emit_json(report.document(pre, opened, novnc))
-            elif url_only:
-                typer.echo(opened.websocket_url)
-                hint = "" if vnc else " For websocat, add --binary."
-                typer.echo(f"iamcheck: {report.token_note(opened)}{hint}", err=True)
-            elif novnc is not None:
-                typer.echo(novnc)
-                typer.echo(f"iamcheck: {report.token_note(opened)}", err=True)
+            _print_urls(pre, opened, novnc, json_out, url_only)
             if open_browser and novnc is not None:
                 _open_in_browser(novnc)
             if vnc or url_only:
+                if demo:
+                    _keep_demo_serving()
                 return
             _serial_session(pre, opened, force)
+
+
+def _print_urls(pre: Preflight, opened: Opened, novnc: str | None, json_out: bool,
+                url_only: bool) -> None:
+    """stdout: the URL to use (or the whole document); stderr: what to know about it."""
+    from iamcheck.console import report
+
+    if json_out:
+        _emit_json(report.document(pre, opened, novnc))
+        return
+    if url_only:
+        typer.echo(opened.websocket_url)
+        hint = " For websocat, add --binary." if pre.console_type == "serial" else ""
+        typer.echo(f"iamcheck: {report.token_note(opened)}{hint}", err=True)
+    elif novnc is not None:
+        typer.echo(novnc)
+        typer.echo(f"iamcheck: {report.token_note(opened)}", err=True)
+
+
+def _keep_demo_serving() -> None:
+    """The demo's emulator lives in this process: keep it up while the URL is used."""
+    typer.echo("iamcheck: the demo emulator serves this console until you press Enter "
+               "(or Ctrl-C)", err=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is a way to stop here
+        sys.stdin.readline()  # also returns at the end of a non-terminal input
 
 
 def _emit_json(doc: dict[str, object]) -> None:

@@ -21,10 +21,10 @@ def _label(console_type: str) -> str:
 
 def render_table(pre: Preflight) -> str:
     instance = pre.instance
-    lines = [
+    lines = textwrap.wrap(
         f"Pre-flight for the {_label(pre.console_type)} of {instance.name} ({instance.id}) "
-        f"in {instance.region}, as {pre.caller.shown}"
-    ]
+        f"in {instance.region}, as {pre.caller.shown}", WIDTH, break_long_words=False,
+    )
     for item in pre.items:
         lines += textwrap.wrap(
             item.what, WIDTH, initial_indent=f"  {item.status.upper():<4}  ",
@@ -97,8 +97,8 @@ def token_note(opened: Opened) -> str:
 
 def serial_banner(pre: Preflight) -> str:
     return (
-        f"Connected to the serial console of {pre.instance.name}. Escape: ~. at the start of a "
-        "line disconnects, ~? lists the others; every other key (Ctrl-C, Ctrl-]) goes to the "
+        f"Connected to the serial console of {pre.instance.name}: ~. at the start of a line "
+        "disconnects, ~? lists the escapes,\nevery other key (Ctrl-C, Ctrl-]) goes to the "
         "instance. Press Enter if no prompt shows."
     )
 

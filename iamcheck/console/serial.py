@@ -132,7 +132,8 @@ def raw_terminal(fd: int) -> Iterator[None]:
         tty.setraw(fd, termios.TCSANOW)
         yield
     finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        with suppress(termios.error):  # a terminal that hung up has nothing to restore
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
 

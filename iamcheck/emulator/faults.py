@@ -3,7 +3,8 @@ fault seed, or scripted for the next answers of one route (through the control A
 
 A fault kind is one of:
 - an HTTP failure: "429" (with Retry-After), "500", "502", "503", "504";
-- a broken connection: "reset" (the answer stops half-way and the connection closes),
+- a broken connection: "reset" (the request is carried out, then its answer stops half-way
+  and the connection closes: the client cannot know whether it was),
   "timeout" (the answer comes `hang_s` seconds late, past a client's read timeout);
 - a malformed 2xx answer: "truncated" (half the JSON), "empty" (no body), "not_json" (an HTML
   page), "not_object" (a JSON array), "missing:FIELD" (FIELD removed wherever it appears),
@@ -153,22 +154,23 @@ def _check_setting(key: str, value: Any) -> Any:
 
 
 async def answer_early(kind: str, plan: FaultPlan) -> Response | None:
-    """The answer that replaces the handler's for an HTTP or connection fault; None when the
-    handler should still answer (a late answer, or a malformation applied afterwards)."""
+    """The answer that replaces the handler's for an HTTP fault; None when the handler should
+    still answer (late, for a timeout; or changed afterwards, by `malform`)."""
     if kind in HTTP_FAULTS:
         status, code, message = HTTP_FAULTS[kind]
         headers = {"Retry-After": str(plan.retry_after)} if status == 429 else None
         error = IbmError(status, code, f"{message} (injected by the emulator).", headers=headers)
         return error.response()
-    if kind == "reset":
-        return _CutAnswer()
     if kind == "timeout":
         await asyncio.sleep(plan.hang_s)
     return None
 
 
 def malform(kind: str, response: Response) -> Response:
-    """`response` made malformed by `kind`; other kinds and non-2xx answers pass unchanged."""
+    """`response` cut short (reset) or made malformed by `kind`; other kinds, and non-2xx
+    answers to a malformation, pass unchanged."""
+    if kind == "reset":
+        return _CutAnswer()
     if not 200 <= response.status_code < 300 or kind in HTTP_FAULTS or kind in CONNECTION_FAULTS:
         return response
     body = bytes(response.body)

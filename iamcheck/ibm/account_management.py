@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from ibm_platform_services.account_management_v4 import AccountManagementV4
 
-from iamcheck.errors import NotAuthorized
 from iamcheck.ibm._convert import reading
-from iamcheck.ibm.session import IbmSession, NotFound
+from iamcheck.ibm.session import IbmSession, NotFound, Refused
 
 
 def account_owner(session: IbmSession, account_id: str) -> str | None:
@@ -15,7 +14,7 @@ def account_owner(session: IbmSession, account_id: str) -> str | None:
     what = f"read account {account_id}"
     try:
         result = session.call(what, client.get_account, account_id=account_id).get_result()
-    except (NotAuthorized, NotFound):
+    except (Refused, NotFound):
         return None
     with reading(what):
         return str(result["owner_iamid"])

@@ -34,6 +34,10 @@ def iam_url() -> str:
     return check_endpoint(os.environ.get(ENV_IAM_URL) or IBM_IAM_URL)
 
 
+class Refused(NotAuthorized):
+    """A 403: signed in, but this identity may not read or do this (a gap, or exit 4)."""
+
+
 class NotFound(Exception):
     """A 404 that the caller turns into its own message."""
 
@@ -250,7 +254,7 @@ def _translate(what: str, err: ApiException) -> Exception:
             "check IBMCLOUD_API_KEY or --apikey-file"
         )
     if status == 403:
-        return NotAuthorized(
+        return Refused(
             f"{what}: the API key's identity may not do this ({detail}); "
             "see 'Permissions iamcheck needs' in the README"
         )

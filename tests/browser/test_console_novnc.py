@@ -1,6 +1,6 @@
 """The VNC URL in a real browser: headless Chromium opens noVNC's own page with the URL that
-`iamcheck console --vnc` prints, against the served demo, and the screenshot shows the
-emulator's framebuffer. No setting is touched: the URL alone connects.
+`iamcheck console --demo pay-api-01 --vnc` prints, and the screenshot shows the emulator's
+framebuffer. No setting is touched: the URL alone connects.
 
 noVNC's web app (vnc.html, app/ui.js) comes from Debian's `novnc` package: the npm package
 @novnc/novnc ships only the library, without the page users open. `.ci/run` installs both.
@@ -9,9 +9,11 @@ noVNC's web app (vnc.html, app/ui.js) comes from Debian's `novnc` package: the n
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 import zlib
 from collections.abc import Iterator
@@ -21,16 +23,12 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from typer.testing import CliRunner
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from iamcheck.cli import app
 from iamcheck.emulator.rfb import BACKGROUND, FOREGROUND, HEIGHT, WIDTH
-from tests.conftest import Emulator
 
 NOVNC = Path("/usr/share/novnc")  # Debian's novnc package (upstream noVNC 1.3)
-ONCALL = "demo-oncall-key-not-a-secret-0002"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = [
@@ -109,19 +107,32 @@ def _count(rows: list[bytes], colour: tuple[int, int, int]) -> int:
     return sum(row.count(bytes(colour)) for row in rows)  # RGB triples line up at 0 mod 3
 
 
-def _vnc_url(demo: Emulator, page: str) -> str:
-    env = {"IBMCLOUD_API_KEY": ONCALL, "IAMCHECK_ENDPOINT": demo.url,
-           "IAMCHECK_DEBUG": "", "IAMCHECK_NOVNC_URL": ""}
-    result = CliRunner().invoke(app, ["console", "pay-api-01", "--vnc", "--novnc-url", page],
-                                env=env)
-    assert result.exit_code == 0, result.stderr
-    return result.stdout.strip()
+@pytest.fixture
+def demo_vnc_url(novnc_page: str, tmp_path: Path) -> Iterator[str]:
+    """`iamcheck console --demo pay-api-01 --vnc`'s URL, while its demo emulator serves."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IAMCHECK_", "IBMCLOUD_"))}
+    errors = tmp_path / "stderr.txt"
+    with errors.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "iamcheck", "console", "--demo", "pay-api-01", "--vnc",
+             "--novnc-url", novnc_page],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, env=env,
+        )
+    assert proc.stdout is not None and proc.stdin is not None
+    try:
+        url = proc.stdout.readline().decode().strip()
+        assert url.startswith(f"{novnc_page}#host="), errors.read_text()
+        yield url
+    finally:
+        proc.stdin.close()  # the end of input stops the demo
+        assert proc.wait(30) == 0, errors.read_text()
+    assert "serves this console until you press Enter" in errors.read_text()
 
 
-def test_novnc_opens_the_printed_url_and_shows_the_framebuffer(
-    demo: Emulator, novnc_page: str, tmp_path: Path
+def test_novnc_opens_the_demo_url_and_shows_the_framebuffer(
+    demo_vnc_url: str, tmp_path: Path
 ) -> None:
-    url = _vnc_url(demo, novnc_page)
+    url = demo_vnc_url
     shot = tmp_path / "novnc.png"
     assert CHROMIUM is not None
     done = subprocess.run(

@@ -137,6 +137,14 @@ def test_the_environment_sets_the_novnc_page(against: Invoke, demo: Emulator,
     assert run.stdout.startswith("https://novnc.example.com/vnc.html#host=127.0.0.1&")
 
 
+def test_demo_vnc_keeps_its_emulator_serving_until_enter(cli: Invoke) -> None:
+    run = cli("console", "--demo", "pay-api-01", "--vnc", input="\n")
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert run.stdout.startswith("https://novnc.com/noVNC/vnc.html#host=127.0.0.1&port=")
+    assert "serves this console until you press Enter" in run.stderr
+    assert "as ravi.lindqvist@example.com" in run.stderr  # the demo's on-call user, not admin
+
+
 def test_open_hands_the_url_to_the_browser(against: Invoke,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
@@ -210,6 +218,24 @@ def test_a_token_refused_after_an_allowing_preflight_is_exit_4(
     run = _console(against, RUNNING, "--url-only")
     assert run.exit_code == ExitCode.NOT_AUTHORIZED
     assert "IAM policies allow the console" in run.stderr and "403" in run.stderr
+
+
+def test_unreadable_access_is_undecided_and_vpc_decides(
+    against: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iamcheck.errors import NotAuthorized
+
+    def refused(*args: Any) -> Any:
+        raise NotAuthorized("list policies: IBM Cloud answered 403 (forbidden)")
+
+    monkeypatch.setattr("iamcheck.console.flow.run_check", refused)
+    pre = _console(against, RUNNING, "--preflight-only", "--format", "json", key=ANALYST)
+    assert pre.exit_code == ExitCode.UNKNOWN
+    assert _items(pre)["access"]["status"] == "warn"
+    assert "403 (forbidden)" in _items(pre)["access"]["what"]
+    tried = _console(against, RUNNING, "--url-only", key=ANALYST)
+    assert tried.exit_code == ExitCode.NOT_AUTHORIZED  # VPC said no when asked for the token
+    assert "You may not open this console" in tried.stderr
 
 
 def test_an_instance_stopped_after_the_preflight_is_explained(

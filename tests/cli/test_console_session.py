@@ -90,7 +90,7 @@ def test_login_then_tilde_dot(session: Session) -> None:
     session.type(b"~.")
     code, err = session.finish()
     assert code == 0, err
-    assert "Escape: ~. at the start of a line disconnects" in err
+    assert "~. at the start of a line disconnects" in err
     assert "Disconnected from the serial console of pay-api-01." in err
 
 

@@ -8,9 +8,12 @@ from typing import Any
 
 import pytest
 
+from iamcheck.emulator.backend import visibility
 from iamcheck.emulator.errors import IbmError
 from iamcheck.emulator.services import iam_policy as policy_service
 from iamcheck.errors import ExitCode
+from iamcheck.model import Attribute, Condition, Policy
+from iamcheck.rights import PLATFORM_ROLE, access_from
 from tests.cli.conftest import Invoke, Run
 from tests.conftest import Emulator
 from tests.emulator.test_visibility import (
@@ -130,7 +133,7 @@ def test_a_read_refused_mid_audit_makes_the_verdicts_it_touches_unknown(
 
 def test_a_check_with_a_refused_group_read_is_unknown(
         run: Any, emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = policy_service.policy_page
+    page = visibility.policy_page
 
     def refusing(vis: Any, query: Any) -> Any:
         if query.access_group_id == ONCALL_GROUP:
@@ -151,3 +154,31 @@ def test_a_read_that_fails_after_retries_prints_no_verdict(
     result = against("audit", "--timeout", "1", "--at", AT, "-f", "json")
     assert result.exit_code == ExitCode.API_FAILURE
     assert result.stdout == "" and "on-call" in result.stderr
+
+
+def own(resource: dict[str, str], *roles: str, rule: bool = False, account: str = "acct"
+        ) -> Policy:
+    attrs = (Attribute("accountId", "stringEquals", account),
+             *(Attribute(k, "stringEquals", v) for k, v in resource.items()))
+    when = Condition("{{environment.attributes.current_date_time}}",
+                     "dateTimeLessThan", "2099-01-01T00:00:00+00:00") if rule else None
+    return Policy("p", "access", "active", (), attrs, tuple(PLATFORM_ROLE + r for r in roles),
+                  rule=when)
+
+
+@pytest.mark.parametrize("policy, held, some", [
+    (own({"serviceType": "platform_service"}, "Viewer"),
+     {"policies", "groups", "users", "resource_groups"}, False),
+    (own({"serviceType": "service"}, "Administrator"), {"instances"}, True),
+    (own({"serviceName": "iam-groups"}, "Editor"), {"groups"}, False),
+    (own({"serviceName": "is", "resourceGroupId": "rg1"}, "Viewer"), set(), True),
+    (own({"resourceGroupId": "rg1"}, "Operator"), set(), True),
+    # neither a rule, nor a role that does not read, nor another account counts
+    (own({"serviceName": "user-management"}, "Viewer", rule=True), set(), False),
+    (own({"serviceName": "iam-access-management"}, "Unknown"), set(), False),
+    (own({"serviceName": "is"}, "Viewer", account="other"), set(), False),
+])
+def test_own_rights_come_from_account_wide_reading_roles(policy: Policy, held: set[str],
+                                                         some: bool) -> None:
+    access = access_from("IBMid-me", "acct", [policy], frozenset())
+    assert set(access.held) == held and access.some_instances is some

@@ -41,7 +41,7 @@ INSTANCES = [
      "access_tags": [f"env:{'prod' if i % 2 else 'dev'}"]}
     for i in range(12)
 ]
-OPS_ONE = INSTANCES[0]["id"]  # SCOPED operates this one instance of the ops group
+OPS_ONE = str(INSTANCES[0]["id"])  # SCOPED operates this one instance of the ops group
 
 
 def policy(subject: tuple[str, str], resource: dict[str, str], *roles: str,
@@ -123,7 +123,8 @@ def users_seen(emu: Emulator, who: str) -> set[str]:
 def policies_seen(emu: Emulator, who: str, **query: Any) -> list[dict[str, Any]]:
     client = emu.client(IamPolicyManagementV1, KEYS[who])
     pager = V2PoliciesPager(client=client, account_id=ACCOUNT, limit=2, **query)
-    return pager.get_all()
+    found: list[dict[str, Any]] = pager.get_all()
+    return found
 
 
 def groups_seen(emu: Emulator, who: str, **query: Any) -> set[str]:

@@ -51,7 +51,8 @@ def test_user_refs_are_parsed_or_refused_in_one_line(text: str) -> None:
 
 
 @FEW
-@given(PRINTABLE | st.from_regex(r"crn:v1:[a-z]+:public:is:[a-z-]+:a/[0-9a-f]{1,40}::instance:.*"))
+@given(PRINTABLE | st.from_regex(
+    r"crn:v1:[a-z]+:public:is:[a-z0-9-]+:a/[0-9a-f]{1,40}::instance:[0-9a-z_-]*", fullmatch=True))
 def test_instance_refs_are_parsed_or_refused_in_one_line(text: str) -> None:
     _one_line_or_value(instance_ref, text, "--instance")
 

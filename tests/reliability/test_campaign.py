@@ -108,3 +108,70 @@ def test_check_verdicts_are_the_same_under_faults(emu: Served, clean: dict[str, 
             same = run.exit_code != ExitCode.API_FAILURE and run.json() == expected[user, instance]
             outcomes[fault_seed * 10 + n] = _outcome(run, same)
     _judge(outcomes)
+
+
+def _active_policies(emu: Served) -> list[dict[str, Any]]:
+    from ibm_platform_services import IamPolicyManagementV1
+    from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
+
+    from iamcheck.ibm.session import IbmSession
+    from iamcheck.settings import Secret, Settings
+
+    session = IbmSession(Settings(Secret(emu.apikey), emu.url, None))
+    pager = V2PoliciesPager(client=session.client(IamPolicyManagementV1),
+                            account_id=emu.seed["account_id"], state="active", limit=100)
+    return list(session.pages("list policies", pager))
+
+
+def _shape(policy: dict[str, Any]) -> tuple[str, ...]:
+    """What a granted policy gives, to whom, on what (not its id or timestamps)."""
+    attrs = policy["subject"]["attributes"] + policy["resource"]["attributes"]
+    roles = [r["role_id"] for r in policy["control"]["grant"]["roles"]]
+    return (*sorted(f"{a['key']}={a['value']}" for a in attrs), *sorted(roles))
+
+
+def test_grant_under_faults_creates_one_policy_or_exits_5(emu: Served, tmp_path: Path) -> None:
+    (_, _, _), (user, instance, verdict) = verdict_pairs(emu)[:2]
+    assert verdict == "deny"
+    args = ("grant", user, "--instance", instance, "--yes", "--format", "json")
+    before = {p["id"] for p in _active_policies(emu)}
+    run = emu.run(*args, "--log", str(tmp_path / "clean.jsonl"))
+    assert run.exit_code == ExitCode.OK, run.stderr
+    expected = sorted(_shape(p) for p in _active_policies(emu) if p["id"] not in before)
+    assert len(expected) == 1, expected
+    outcomes = {}
+    for fault_seed in FEW_SEEDS:
+        emu.load(emu.seed)
+        before_ids = {p["id"] for p in _active_policies(emu)}
+        emu.faults(rate=RATE, seed=300 + fault_seed, kinds=KINDS, retry_after=0)
+        run = emu.run(*args, "--log", str(tmp_path / f"faulty-{fault_seed}.jsonl"))
+        emu.clear_faults()
+        made = sorted(_shape(p) for p in _active_policies(emu) if p["id"] not in before_ids)
+        assert len(made) <= 1, made  # never a duplicate, whatever the faults
+        if run.exit_code == ExitCode.OK:
+            outcomes[fault_seed] = "same" if made == expected else f"DIFFERENT: {made}"
+        else:
+            outcomes[fault_seed] = _outcome(run, False)
+    _judge(outcomes)
+
+
+def test_console_preflight_under_faults(emu: Served) -> None:
+    (_, instance, _) = verdict_pairs(emu)[0]
+
+    def preflight() -> tuple[Run, dict[str, Any] | None]:
+        run = emu.run("console", instance, "--preflight-only", "--format", "json")
+        if run.exit_code != ExitCode.OK:
+            return run, None
+        doc: dict[str, Any] = run.json()
+        for volatile in ("read_at", "evaluated_at", "checked_at"):
+            doc.pop(volatile, None)
+        return run, doc
+
+    expected = preflight()
+    assert expected[1] is not None, expected[0].stderr
+    outcomes = {}
+    for fault_seed in FEW_SEEDS:
+        _under_faults(emu, 400 + fault_seed)
+        run, doc = preflight()
+        outcomes[fault_seed] = _outcome(run, doc == expected[1])
+    _judge(outcomes)

@@ -37,8 +37,8 @@ AUDIT_CASES = [
 CHECK_CASES = [
     ("GET /vpc/{region}/v1/instances/{id}", "missing:zone", "read instance"),
     ("GET /vpc/{region}/v1/instances/{id}", "not_json", "read instance"),
-    ("POST /v3/resources/search", "missing:crn", "find the VPC instance"),
-    ("POST /v3/resources/search", "empty", "find the VPC instance"),
+    ("POST /v3/resources/search", "missing:crn", "VPC instance"),
+    ("POST /v3/resources/search", "empty", "VPC instance"),
     ("GET /v2/accounts/{account_id}/users", "missing:iam_id", "users"),
     ("GET /v2/groups", "wrong_type:groups", "access groups of"),
     ("GET /v2/policies", "missing:subject", "policies of"),

@@ -64,7 +64,7 @@ def forbidden(what: str) -> IbmError:
 
 
 class Visibility:
-    """What one caller may read right now. Computed lazily, once per request."""
+    """What one caller may read right now; each answer is worked out when first asked."""
 
     def __init__(self, backend: Backend, iam_id: str) -> None:
         self.backend = backend
@@ -97,7 +97,7 @@ class Visibility:
         """A reading platform role, account-wide, on one of `services`."""
         for policy in self._policies:
             attrs = _attributes(policy)
-            if (_in_account(attrs, self.backend.account_id)
+            if (_in_account(attrs, self.backend.account_id) and not policy["resource"].get("tags")
                     and any(set(attrs) == {"accountId", key} and _is(attrs, key, value)
                             for key, value in services)
                     and self._platform_roles(policy) & READING_ROLES):

@@ -7,6 +7,7 @@ from starlette.routing import BaseRoute
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services import (
     access_groups,
+    account_management,
     console,
     control,
     iam_identity,
@@ -24,6 +25,7 @@ ENDPOINTS: list[Endpoint] = [
     *iam_policy.ENDPOINTS,
     *access_groups.ENDPOINTS,
     *user_management.ENDPOINTS,
+    *account_management.ENDPOINTS,
     *resource_manager.ENDPOINTS,
     *vpc.ENDPOINTS,
     *console.ENDPOINTS,

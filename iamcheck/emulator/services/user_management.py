@@ -1,5 +1,4 @@
-"""User Management (v1 SDK, /v2 paths): list the account's users, read one profile; and
-Account Management's account details, which name the account's owner."""
+"""User Management (v1 SDK, /v2 paths): list the account's users, read one profile."""
 
 from __future__ import annotations
 
@@ -8,13 +7,11 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from iamcheck.emulator.backend.visibility import Visibility, account_owner, forbidden
-from iamcheck.emulator.errors import IbmError
+from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import backend_of, caller_of, int_param, ok
 
 API = "User Management"
-ACCOUNTS = "Account Management"
 DEFAULT_LIMIT = 100
 
 
@@ -44,28 +41,8 @@ async def get_user_profile(request: Request) -> Response:
     return ok(backend_of(request).users.get(params["account_id"], params["iam_id"]))
 
 
-async def get_account(request: Request) -> Response:
-    """GET /v4/accounts/{account_id}: any identity of the account may read who owns it."""
-    backend, account_id = backend_of(request), request.path_params["account_id"]
-    if account_id != backend.account_id or caller_of(request).account_id != account_id:
-        raise forbidden(f"account '{account_id}'")
-    owner = account_owner(backend) or ""
-    try:
-        profile = backend.users.get(account_id, owner)
-    except IbmError:  # the owner's key may belong to a service ID in a test seed
-        profile = {}
-    return ok({
-        "name": f"account-{account_id[:8]}", "id": account_id,
-        "owner": profile.get("email", owner), "owner_userid": profile.get("user_id", ""),
-        "owner_iamid": owner, "type": "PAYG", "status": "ACTIVE",
-        "linked_softlayer_account": "", "team_directory_enabled": False,
-        "traits": {"eu_supported": False, "poc": False, "hippa": False}})
-
-
 ENDPOINTS = [
     Endpoint(API, "GET", "/v2/accounts/{account_id}/users", list_users, "List users"),
     Endpoint(API, "GET", "/v2/accounts/{account_id}/users/{iam_id}", get_user_profile,
              "Get user profile"),
-    Endpoint(ACCOUNTS, "GET", "/v4/accounts/{account_id}", get_account,
-             "Get an account (names its owner)"),
 ]

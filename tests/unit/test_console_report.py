@@ -1,0 +1,51 @@
+"""How the pre-flight and the end of a session read in a terminal."""
+
+from __future__ import annotations
+
+import pytest
+
+from iamcheck.console.flow import Preflight
+from iamcheck.console.preflight import Caller, PreflightItem
+from iamcheck.console.report import render_table, session_end_message
+from iamcheck.console.serial import SessionEnd
+from iamcheck.ibm.vpc import Region
+from tests.unit.decide_builders import instance
+
+LONG = "iamcheck grant someone.with.a.long.name@example.com --instance " + "crn:v1:" + "x" * 120
+
+
+def _pre(*items: PreflightItem) -> Preflight:
+    return Preflight(Caller("IBMid-1", "ana@example.com"), instance(),
+                     Region("us-south", "https://us-south.iaas.cloud.ibm.com"), None, "serial",
+                     items)
+
+
+def test_the_table_wraps_prose_but_never_a_command() -> None:
+    text = render_table(_pre(
+        PreflightItem("access", "fail", "ana@example.com may not open the console " * 4,
+                      "ask an account administrator; the command is:", LONG),
+        PreflightItem("running", "pass", "instance vm-1 is running", "not shown", "nor this"),
+    ))
+    lines = text.splitlines()
+    assert lines[0].startswith("Pre-flight for the serial console of vm-1")
+    assert all(len(line) <= 100 for line in lines if LONG not in line)
+    assert f"             {LONG}" in lines  # whole, on a line of its own
+    assert "  PASS  instance vm-1 is running" in lines and "not shown" not in text
+
+
+@pytest.mark.parametrize(("end", "says"), [
+    (SessionEnd(True, 1000, "client disconnected"), "Disconnected from the serial console"),
+    (SessionEnd(True, None, "SIGHUP received"), "(SIGHUP received)"),
+    (SessionEnd(False, 4002, "session closed: idle for 600 seconds (idle limit)"),
+     "10 minutes without activity"),
+    (SessionEnd(False, 4003, "session closed: open for 3600 seconds (session limit)"),
+     "after 60 minutes, whatever the activity"),
+    (SessionEnd(False, 4004, "disconnected: the instance was stopped"),
+     "disconnects when the instance stops"),
+    (SessionEnd(False, 4001, "disconnected: another user took over the serial console (force)"),
+     "--force"),
+    (SessionEnd(False, 1011, "internal error"), "(code 1011: internal error). Run the command"),
+    (SessionEnd(False), "lost without a close frame"),
+])
+def test_the_end_of_a_session_says_why(end: SessionEnd, says: str) -> None:
+    assert says in session_end_message(_pre(), end)
