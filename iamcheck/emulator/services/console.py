@@ -32,7 +32,7 @@ from iamcheck.emulator.rfb import RfbError, RfbServer
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.serial import SerialConsole, SerialShell
 from iamcheck.emulator.services._http import backend_of, caller_of, json_body, ok
-from iamcheck.emulator.services.vpc import _context
+from iamcheck.emulator.services.vpc import vpc_context
 
 API = "VPC"
 PROTOCOL_ERROR = 1002
@@ -61,7 +61,7 @@ def _check_vnc_supported(instance: dict[str, Any]) -> None:
 
 
 async def create_token(request: Request) -> Response:
-    store, region, base, _ = _context(request)
+    store, region, base, _ = vpc_context(request)
     console_type, force = _token_request(await json_body(request))
     instance = store.instance(region, request.path_params["id"])
     backend, caller = backend_of(request), caller_of(request)

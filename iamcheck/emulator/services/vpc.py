@@ -73,7 +73,7 @@ def _check_version_and_generation(request: Request) -> None:
                                "generation", generation)
 
 
-def _context(request: Request) -> tuple[VpcStore, str, str, str]:
+def vpc_context(request: Request) -> tuple[VpcStore, str, str, str]:
     """(store, region, base URL, API root) of a VPC call, after IBM's checks."""
     store = backend_of(request).vpc
     base = base_url(request)
@@ -97,12 +97,12 @@ def _limit(request: Request) -> int:
 
 
 async def list_regions(request: Request) -> Response:
-    store, _, base, root = _context(request)
+    store, _, base, root = vpc_context(request)
     return ok({"regions": [region_json(name, base, root) for name in store.regions()]})
 
 
 async def get_region(request: Request) -> Response:
-    store, _, base, root = _context(request)
+    store, _, base, root = vpc_context(request)
     name = request.path_params["name"]
     if name not in store.regions():
         raise vpc_not_found("Region", name, "name")
@@ -110,7 +110,7 @@ async def get_region(request: Request) -> Response:
 
 
 async def list_instances(request: Request) -> Response:
-    store, region, base, root = _context(request)
+    store, region, base, root = vpc_context(request)
     limit = _limit(request)
     filters = {k: v for k, v in request.query_params.items() if k in _FILTERS}
     seen = Visibility(backend_of(request), caller_of(request).iam_id)
@@ -141,7 +141,7 @@ async def list_instances(request: Request) -> Response:
 
 
 async def get_instance(request: Request) -> Response:
-    store, region, base, root = _context(request)
+    store, region, base, root = vpc_context(request)
     record = store.instance(region, request.path_params["id"])
     if not Visibility(backend_of(request), caller_of(request).iam_id).instance(record):
         raise VpcError(403, "forbidden", "You are not authorized to read this instance.",
@@ -150,12 +150,12 @@ async def get_instance(request: Request) -> Response:
 
 
 async def get_image(request: Request) -> Response:
-    store, region, base, root = _context(request)
+    store, region, base, root = vpc_context(request)
     return ok(image_json(store.image(region, request.path_params["id"]), base, root))
 
 
 async def get_volume(request: Request) -> Response:
-    store, region, base, root = _context(request)
+    store, region, base, root = vpc_context(request)
     return ok(volume_json(store.boot_volume(region, request.path_params["id"]), base, root))
 
 
