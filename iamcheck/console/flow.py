@@ -9,9 +9,9 @@ from iamcheck.check import resolve_instance, run_check
 from iamcheck.console.preflight import FAIL, PASS, Caller, PreflightItem, outcome, preflight
 from iamcheck.console.session import create_token, websocket_url
 from iamcheck.decide import Decision
-from iamcheck.errors import ApiFailure, ExitCode, NotAuthorized
+from iamcheck.errors import ApiFailure, ExitCode
 from iamcheck.ibm import vpc
-from iamcheck.ibm.session import IbmSession
+from iamcheck.ibm.session import IbmSession, Refused
 from iamcheck.inputs import InstanceRef
 from iamcheck.model import Instance, User
 from iamcheck.report import roles_by_action
@@ -56,7 +56,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: str) -> P
     roles: dict[str, list[str]] = {}
     try:
         result = run_check(session, requirement, None, ref)
-    except NotAuthorized as err:  # a user may be refused some reads: VPC still decides
+    except Refused as err:  # a user may be refused some reads (403): VPC still decides
         instance = resolve_instance(session, account_id, ref)
         caller = Caller(who.iam_id)
         unreadable = str(err)
@@ -70,7 +70,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: str) -> P
         raise ApiFailure(f"VPC lists no region {instance.region} for instance {instance.name}")
     try:
         image = vpc.get_boot_image(session, region, instance.id)
-    except NotAuthorized:
+    except Refused:
         image = None
     items = preflight(caller, instance, image, console_type, decision, roles, unreadable)
     return Preflight(caller, instance, region, image, console_type, tuple(items))

@@ -223,10 +223,10 @@ def test_a_token_refused_after_an_allowing_preflight_is_exit_4(
 def test_unreadable_access_is_undecided_and_vpc_decides(
     against: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iamcheck.errors import NotAuthorized
+    from iamcheck.ibm.session import Refused
 
     def refused(*args: Any) -> Any:
-        raise NotAuthorized("list policies: IBM Cloud answered 403 (forbidden)")
+        raise Refused("list policies: IBM Cloud answered 403 (forbidden)")
 
     monkeypatch.setattr("iamcheck.console.flow.run_check", refused)
     pre = _console(against, RUNNING, "--preflight-only", "--format", "json", key=ANALYST)

@@ -169,3 +169,76 @@ def test_an_unreachable_endpoint_is_exit_5(emu: Served) -> None:
     iam = IbmSession(Settings(Secret("k" * 20), "http://127.0.0.1:9", None, timeout=1))
     with pytest.raises(ApiFailure, match="cannot reach IBM Cloud"):
         iam.caller()
+
+
+def test_a_create_whose_answer_is_lost_makes_no_duplicate(emu: Served, tmp_path: Any) -> None:
+    from tests.reliability.conftest import verdict_pairs
+    from tests.reliability.test_campaign import _active_policies
+
+    (_, _, _), (user, instance, _) = verdict_pairs(emu)[:2]
+    before = {p["id"] for p in _active_policies(emu)}
+    # the policy is created, then the connection drops before the answer: the retry gets 409
+    emu.faults(next={"POST /v2/policies": ["reset"]})
+    run = emu.run("grant", user, "--instance", instance, "--yes", "--log",
+                  str(tmp_path / "log.jsonl"))
+    assert run.exit_code == ExitCode.OK, run.stderr
+    assert len([p for p in _active_policies(emu) if p["id"] not in before]) == 1
+    assert emu.counts()["POST /v2/policies"] == 2  # the reset happened, and was retried
+    check = emu.run("check", "--user", user, "--instance", instance)
+    assert check.exit_code == ExitCode.OK, check.stdout
+
+
+# --- crash-safe writes ----------------------------------------------------------------------
+
+
+def test_a_write_that_fails_leaves_the_old_file_whole(tmp_path: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    from pathlib import Path
+
+    from iamcheck.snapshot import write_atomic
+
+    target = Path(tmp_path) / "report.json"
+    target.write_text("the previous report\n")
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        write_atomic(target, "x" * 100_000)
+    assert target.read_text() == "the previous report\n"
+    assert os.listdir(tmp_path) == ["report.json"]  # no temporary file left behind
+
+
+def test_a_snapshot_that_fails_keeps_the_previous_one(emu: Served, tmp_path: Any) -> None:
+    from pathlib import Path
+
+    out = Path(tmp_path) / "snap.json"
+    assert emu.run("snapshot", "-o", str(out)).exit_code == ExitCode.OK
+    previous = out.read_text()
+    emu.faults(next={"GET /v2/groups/{access_group_id}/members": ["503"] * 50})
+    run = emu.run("snapshot", "-o", str(out), "--timeout", "1")
+    assert run.exit_code == ExitCode.API_FAILURE
+    assert out.read_text() == previous and [p.name for p in Path(tmp_path).iterdir()] == [
+        "snap.json"
+    ]
+
+
+def test_the_grant_log_holds_whole_entries_only_its_owner_reads(emu: Served,
+                                                                tmp_path: Any) -> None:
+    import json
+    import stat
+    from pathlib import Path
+
+    from tests.reliability.conftest import verdict_pairs
+
+    (_, _, _), (user, instance, _) = verdict_pairs(emu)[:2]
+    log = Path(tmp_path) / "log.jsonl"
+    for command in ("grant", "revoke"):
+        run = emu.run(command, user, "--instance", instance, "--yes", "--log", str(log))
+        assert run.exit_code == ExitCode.OK, run.stderr
+    lines = log.read_text().splitlines()
+    assert len(lines) >= 2 and all(isinstance(json.loads(line), dict) for line in lines)
+    assert log.read_text().endswith("\n")
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
