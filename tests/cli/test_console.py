@@ -14,6 +14,7 @@ import requests
 from ibm_vpc import VpcV1
 from websockets.sync.client import ClientConnection, connect
 
+from iamcheck.emulator import demo_seed
 from iamcheck.errors import ExitCode
 from tests.cli.conftest import Invoke, Run
 from tests.conftest import Emulator
@@ -90,17 +91,13 @@ def test_stock_images_remind_that_no_password_is_set(against: Invoke) -> None:
 
 
 def test_a_custom_image_warns_that_the_kernel_needs_console_ttys0(
-    against: Invoke, monkeypatch: pytest.MonkeyPatch
+    against: Invoke, demo: Emulator
 ) -> None:
-    # The demo has only stock images; this one answers as IBM answers for an imported image.
-    from iamcheck.emulator.services import vpc as vpc_service
-
-    stock = vpc_service.image_json
-
-    def private(image: dict[str, Any], base: str, root: str) -> dict[str, Any]:
-        return {**stock(image, base, root), "name": "acme-golden-rhel9", "visibility": "private"}
-
-    monkeypatch.setattr(vpc_service, "image_json", private)
+    # The demo has only stock images: boot the running instance from an imported one.
+    seed = demo_seed()
+    instance = next(i for i in seed["instances"] if i["name"] == RUNNING)
+    instance["image"] = {"name": "acme-golden-rhel9"}
+    demo.load(seed)
     run = _console(against, RUNNING, "--preflight-only", "--format", "json")
     assert run.exit_code == ExitCode.OK  # a warning, not a failure
     items = _items(run)

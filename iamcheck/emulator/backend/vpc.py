@@ -202,6 +202,8 @@ class VpcStore:
         return self._images.setdefault((region, iid), {
             "id": iid, "crn": self._crn(region, "image", iid), "name": name, "region": region,
             "operating_system": os_info, "created_at": created,
+            # IBM's stock images are all named ibm-...; anything else was imported (custom)
+            "visibility": "public" if name.startswith("ibm-") else "private",
             "resource_group": {"id": group_id, "name": groups.get(group_id, "")},
         })
 

@@ -123,7 +123,7 @@ def instance_json(record: dict[str, Any], base: str, root: str) -> dict[str, Any
 
 
 def image_json(image: dict[str, Any], base: str, root: str) -> dict[str, Any]:
-    """A stock image, with the operating_system a client reads to detect z/OS."""
+    """An image (stock or custom), with the operating_system a client reads to detect z/OS."""
     return {
         **image_reference(image, root),
         "allowed_use": {"api_version": "true", "bare_metal_server": "true", "instance": "true"},
@@ -137,7 +137,7 @@ def image_json(image: dict[str, Any], base: str, root: str) -> dict[str, Any]:
         "status": "available",
         "status_reasons": [],
         "user_data_format": image["operating_system"]["user_data_format"],
-        "visibility": "public",
+        "visibility": image["visibility"],
         "zones": [],
     }
 
