@@ -164,6 +164,8 @@ def load_expectations(path: Path, only_expected: bool) -> Expectations:
             entries = json.loads(text)
         except json.JSONDecodeError as err:
             raise BadInput(f"--expect: {path} is not JSON (line {err.lineno}: {err.msg})") from None
+        except RecursionError:
+            raise BadInput(f"--expect: {path} is not JSON (nested too deeply)") from None
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise BadInput(f"--expect: {path} must hold a JSON list of strings")
     else:

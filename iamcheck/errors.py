@@ -17,6 +17,12 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C
 
 
+def printable(text: str) -> str:
+    """`text` with control characters escaped, so that a message stays one line and cannot
+    drive the terminal, whatever the input it quotes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class IamcheckError(Exception):
     """An error the user can act on. `str(err)` is one line: what failed, what to do next."""
 

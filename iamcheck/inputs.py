@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from iamcheck.errors import BadInput
+from iamcheck.errors import BadInput, printable
 
 EMAIL = re.compile(
     r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"
@@ -21,6 +21,10 @@ INSTANCE_CRN = re.compile(
     r"(?P<id>[0-9a-z]{4}_[0-9a-z-]{7,63})$"
 )
 DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def _shown(text: str, limit: int) -> str:
+    return printable(text[:limit])
 
 
 @dataclass(frozen=True)
@@ -44,12 +48,13 @@ def user_ref(text: str, option: str = "--user") -> UserRef:
     text = text.strip()
     if "@" in text:
         if not EMAIL.match(text) or len(text) > 254:
-            raise BadInput(f"{option}: '{text[:80]}' is not a valid email address")
+            raise BadInput(f"{option}: '{_shown(text, 80)}' is not a valid email address")
         return UserRef("email", text)
     if IAM_ID.match(text) and len(text) <= 128:
         return UserRef("iam_id", text)
     raise BadInput(
-        f"{option}: '{text[:80]}' is neither an email nor an IAM ID (IBMid-..., iam-ServiceId-...)"
+        f"{option}: '{_shown(text, 80)}' is neither an email nor an IAM ID "
+        "(IBMid-..., iam-ServiceId-...)"
     )
 
 
@@ -59,7 +64,7 @@ def instance_ref(text: str, option: str = "--instance") -> InstanceRef:
         match = INSTANCE_CRN.match(text)
         if not match:
             raise BadInput(
-                f"{option}: '{text[:120]}' is not the CRN of a VPC instance "
+                f"{option}: '{_shown(text, 120)}' is not the CRN of a VPC instance "
                 "(crn:v1:bluemix:public:is:<zone>:a/<account>::instance:<id>)"
             )
         return InstanceRef("crn", text, region=match["zone"].rsplit("-", 1)[0])
@@ -67,7 +72,7 @@ def instance_ref(text: str, option: str = "--instance") -> InstanceRef:
         return InstanceRef("id", text)
     if INSTANCE_NAME.match(text):
         return InstanceRef("name", text)
-    raise BadInput(f"{option}: '{text[:80]}' is not an instance id, name or CRN")
+    raise BadInput(f"{option}: '{_shown(text, 80)}' is not an instance id, name or CRN")
 
 
 def instant(text: str, option: str = "--at") -> datetime:
@@ -77,10 +82,13 @@ def instant(text: str, option: str = "--at") -> datetime:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
     except ValueError:
         raise BadInput(
-            f"{option}: '{text[:60]}' is not an ISO 8601 time (e.g. 2026-12-24T18:00:00+01:00)"
+            f"{option}: '{_shown(text, 60)}' is not an ISO 8601 time "
+            "(e.g. 2026-12-24T18:00:00+01:00)"
         ) from None
     if value.tzinfo is None:
-        raise BadInput(f"{option}: '{text[:60]}' has no UTC offset; add one, e.g. +00:00 or Z")
+        raise BadInput(
+            f"{option}: '{_shown(text, 60)}' has no UTC offset; add one, e.g. +00:00 or Z"
+        )
     return value
 
 
@@ -88,9 +96,13 @@ def duration(text: str, option: str = "--ttl") -> timedelta:
     """A duration like 90m, 8h, 2d or 1d12h."""
     match = DURATION.match(text.strip())
     if not text.strip() or not match or not any(match.groups()):
-        raise BadInput(f"{option}: '{text[:40]}' is not a duration like 90m, 8h, 2d or 1d12h")
+        raise BadInput(
+            f"{option}: '{_shown(text, 40)}' is not a duration like 90m, 8h, 2d or 1d12h"
+        )
     days, hours, minutes = (int(g or 0) for g in match.groups())
+    if max(days, hours, minutes) > 10**6:  # far past the limit below; timedelta would overflow
+        raise BadInput(f"{option}: '{_shown(text, 40)}' must be between 1 minute and 366 days")
     value = timedelta(days=days, hours=hours, minutes=minutes)
     if not timedelta(minutes=1) <= value <= timedelta(days=366):
-        raise BadInput(f"{option}: '{text}' must be between 1 minute and 366 days")
+        raise BadInput(f"{option}: '{_shown(text, 40)}' must be between 1 minute and 366 days")
     return value

@@ -70,7 +70,10 @@ def read_account(
     access = read_own_access(session, account_id)
     access.require_audit_rights()
     refused = Refusals()
-    with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool:
+    # `late` runs the tag search, which can start only once the policies are read, beside the
+    # queue of one-page reads rather than behind it; the session bounds what is in flight.
+    with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool, \
+            ThreadPoolExecutor(max_workers=1) as late:
 
         def read(what: str, affects: str, default: Any, fn: Callable[..., Any], *args: Any,
                  **kwargs: Any) -> Future[Any]:
@@ -104,9 +107,10 @@ def read_account(
                             access_groups.list_rules, session, account_id, g)
                  for g in group_list if g.id in federated}
         policies = active.result() + deleted.result()
-        tags = read("the access tags of the VPC instances", "instances", None,
-                    global_search.access_tags_by_crn, session, account_id,
-                    ) if any(p.tags for p in policies) else None
+        tags = late.submit(
+            refused.read, "the access tags of the VPC instances", "instances",
+            global_search.access_tags_by_crn, session, account_id, default=None,
+        ) if any(p.tags for p in policies) else None
         progress.step("members, rules and instances")
         named = [m for f in members for m in f.result()]
         full_groups = [

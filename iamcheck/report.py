@@ -2,12 +2,13 @@
 
 It grows with subjects, instances and distinct scopes, never with subject x instance pairs:
 each set of instances ("all", a resource group, a region, an access tag, a list of instances)
-is written once under `scopes` with its holders; subjects and instances refer to it by id.
+is written once under `scopes`, as positions in `instances`, with who can open all of it
+(holders), who may (maybe) and who lacks one action on it (one_short); subjects refer to
+scopes by id. Who can open one instance: the holders of the scopes whose list holds it.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -66,9 +67,10 @@ class _Scopes:
     """Every set of instances the document names, defined once and named by id, with who can
     open all of it (holders), who may (maybe) and who lacks one action on all of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, position: dict[str, int]) -> None:
         self.entries: dict[object, dict[str, Any]] = {}
         self._lists = 0
+        self._position = position  # instance id -> its place in the document's `instances`
 
     def entry(self, scope: Scope) -> dict[str, Any]:
         # A named set (all, a resource group, a region, a tag) is the same set wherever it
@@ -86,7 +88,7 @@ class _Scopes:
                 "kind": scope.kind,
                 "value": scope.value,
                 "label": scope.label,
-                "instances": list(scope.instance_ids),
+                "instances": [self._position[i] for i in scope.instance_ids],
                 "holders": [],
                 "maybe": [],
                 "one_short": [],
@@ -137,12 +139,8 @@ def _subjects(
     return out
 
 
-def _instances(report: AuditReport, scopes: _Scopes) -> list[dict[str, Any]]:
+def _instances(report: AuditReport) -> list[dict[str, Any]]:
     names = {g.id: g.name for g in report.account.resource_groups}
-    within: dict[str, list[str]] = defaultdict(list)  # instance id -> ids of scopes holding it
-    for entry in scopes.entries.values():
-        for instance_id in entry["instances"]:
-            within[instance_id].append(entry["id"])
     return [
         {
             "id": inst.id,
@@ -156,7 +154,6 @@ def _instances(report: AuditReport, scopes: _Scopes) -> list[dict[str, Any]]:
                 "name": names.get(inst.resource_group_id, ""),
             },
             "access_tags": sorted(inst.access_tags),
-            "scopes": within.get(inst.id, []),
         }
         for inst in report.result.instances
     ]
@@ -164,7 +161,10 @@ def _instances(report: AuditReport, scopes: _Scopes) -> list[dict[str, Any]]:
 
 def audit_document(report: AuditReport) -> dict[str, Any]:
     info = _subject_info(report)
-    scopes = _Scopes()
+    position: dict[str, int] = {}
+    for n, inst in enumerate(report.result.instances):
+        position.setdefault(inst.id, n)
+    scopes = _Scopes(position)
     subjects = _subjects(report, info, scopes)
     counts = report.result.counts()
     doc: dict[str, Any] = {
@@ -188,7 +188,7 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
             "findings": len(report.findings),
         },
         "subjects": subjects,
-        "instances": _instances(report, scopes),
+        "instances": _instances(report),
         "scopes": list(scopes.entries.values()),
         "findings": [
             {

@@ -87,6 +87,8 @@ def load_requirement(path: Path | None = None) -> Requirement:
         raise RequirementError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise RequirementError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise RequirementError(f"{path}: not valid TOML (nested too deeply)") from None
     return parse_requirement(data, path)
 
 

@@ -70,7 +70,7 @@ def load(path: Path) -> AccountData:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise BadInput(f"--from-snapshot: cannot read {path} ({err.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise BadInput(f"--from-snapshot: {path} is not a JSON snapshot") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise BadInput(f"--from-snapshot: {path} is not an iamcheck snapshot")

@@ -75,8 +75,7 @@ def _server() -> Iterator[EmulatorServer]:
 def emulator(_server: EmulatorServer) -> Iterator[Emulator]:
     """The mini account, fresh for each test."""
     _server.backend.load(mini_seed())
-    _server.backend.faults.rate = 0.0
-    _server.backend.faults.latency_ms = 0.0
+    _server.backend.faults.clear()
     yield Emulator(_server, MINI_KEY)
 
 
@@ -85,8 +84,7 @@ def demo(_server: EmulatorServer) -> Iterator[Emulator]:
     """The bundled demo account, fresh for each test."""
     seed = demo_seed()
     _server.backend.load(seed)
-    _server.backend.faults.rate = 0.0
-    _server.backend.faults.latency_ms = 0.0
+    _server.backend.faults.clear()
     yield Emulator(_server, seed["api_keys"][0]["apikey"])
 
 

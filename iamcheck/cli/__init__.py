@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from iamcheck.cli import _emulator
@@ -9,6 +11,7 @@ from iamcheck.cli.audit import audit, snapshot
 from iamcheck.cli.check import check
 from iamcheck.cli.console import console
 from iamcheck.cli.grant import grant, revoke
+from iamcheck.errors import ExitCode, printable
 
 app = typer.Typer(
     name="iamcheck",
@@ -28,4 +31,19 @@ app.add_typer(_emulator.app, name="emulator")
 
 
 def main() -> None:
-    app()
+    """The console script: usage errors become one line too (exit 2), like every other error."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        typer.echo("iamcheck: interrupted", err=True)
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except typer.TyperException as err:  # Typer vendors click: its usage errors derive from this
+        ctx = getattr(err, "ctx", None)
+        if type(err).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help(), err=True)  # a bare `iamcheck` or group: show what exists
+        else:
+            where = ctx.command_path if ctx is not None else "iamcheck"
+            message = printable(err.format_message())
+            typer.echo(f"iamcheck: error: {message} (see: {where} --help)", err=True)
+        sys.exit(int(ExitCode.BAD_INPUT))
+    sys.exit(code if isinstance(code, int) else 0)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
 
-from iamcheck.errors import ExitCode, IamcheckError
+from iamcheck.errors import ExitCode, IamcheckError, printable
 
 
 def debug_enabled(flag: bool = False) -> bool:
@@ -21,9 +22,9 @@ def exit_on_error(debug: bool = False) -> Iterator[None]:
     try:
         yield
     except IamcheckError as err:
-        typer.echo(f"iamcheck: error: {err}", err=True)
-        if debug_enabled(debug):
-            raise
+        if debug_enabled(debug):  # the traceback too, but the exit code stays the documented one
+            traceback.print_exc()
+        typer.echo(f"iamcheck: error: {printable(str(err))}", err=True)
         raise typer.Exit(int(err.exit_code)) from None
     except KeyboardInterrupt:
         typer.echo("iamcheck: interrupted", err=True)

@@ -49,6 +49,7 @@ class AccountResult:
         self.at = ctx.at
         self._profiles = profiles
         self._supply = supply
+        self._cover: dict[int, Bits] = {}  # by id(policy): the policies live as long as we do
         self._summaries: dict[Bits, tuple[Scope, ...]] = {}  # shared by look-alike subjects
         self._ids: dict[Bits, tuple[str, ...]] = {}
 
@@ -80,13 +81,22 @@ class AccountResult:
         cover the instance are read against it."""
         bit = self._bit(instance_id)
         instance = self.instances[bit.bit_length() - 1]
-        supply = self._supply
-        keep = None if supply is None else (
-            lambda policy: any(yes & bit for yes, _ in supply(policy)))
+        keep = None if self._supply is None else (
+            lambda policy: bool(self._covers(policy) & bit))
         actions = self.requirement.actions
         found = [g for item in survey(self._ctx, subject, instance, keep)
                  for g in grants_of(item, actions)]
         return tuple(sorted_grants(found))
+
+    def _covers(self, policy: Policy) -> Bits:
+        """Where the policy surely supplies some required action."""
+        found = self._cover.get(id(policy))
+        if found is None and self._supply is not None:
+            found = 0
+            for yes, _ in self._supply(policy):
+                found |= yes
+            self._cover[id(policy)] = found
+        return found or 0
 
     def allowed(self, subject: str) -> tuple[str, ...]:
         """Ids of the instances the subject can open."""

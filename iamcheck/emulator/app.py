@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterable
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
@@ -69,6 +69,8 @@ def _answer(endpoint: Endpoint) -> Handler:
             return err.response()
         except (json.JSONDecodeError, RecursionError):  # nested too deep to decode
             return bad_request("The request body is not valid JSON.").response()
+        except ClientDisconnect:  # the client gave up (its timeout): nobody reads an answer
+            return Response(status_code=499)
 
     return handle
 

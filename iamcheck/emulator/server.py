@@ -20,6 +20,7 @@ def _config(backend: Backend, host: str, port: int) -> uvicorn.Config:
         host=host,
         port=port,
         log_level="warning",
+        log_config=None,  # keep uvicorn off logging's global config (and off a stale stderr)
         access_log=False,
         lifespan="off",
         ws="websockets-sansio",

@@ -61,7 +61,8 @@ class Index:
 
     def __init__(self, doc: dict[str, Any]) -> None:
         self.subjects = {s["iam_id"]: s for s in doc.get("subjects", [])}
-        self.instances = {i["id"]: i for i in doc.get("instances", [])}
+        self.listed = doc.get("instances", [])  # scopes name instances by place in this list
+        self.instances = {i["id"]: i for i in self.listed}
         self.scopes = {s["id"]: s for s in doc.get("scopes", [])}
         self.groups: dict[str, list[str]] = defaultdict(list)  # group name -> instance ids
         self.group_names: dict[str, str] = {}  # group id -> name
@@ -78,11 +79,15 @@ class Index:
         inst = self.instances.get(instance_id)
         return str(inst.get("name") or instance_id) if inst else instance_id
 
+    def ids(self, scope: dict[str, Any]) -> list[str]:
+        """The ids of the instances of one scope."""
+        return [self.listed[k]["id"] for k in scope.get("instances", [])]
+
     def members(self, scope_ids: Iterable[str]) -> list[str]:
-        """The instances of these scopes, each once."""
+        """The ids of the instances of these scopes, each once."""
         found: dict[str, None] = {}
         for scope_id in scope_ids:
-            found.update(dict.fromkeys(self.scopes[scope_id]["instances"]))
+            found.update(dict.fromkeys(self.ids(self.scopes[scope_id])))
         return list(found)
 
     def group_of(self, instance_id: str) -> str:
@@ -115,7 +120,7 @@ class Index:
 
     def scope(self, scope: dict[str, Any]) -> str:
         """What one scope entry of a subject covers."""
-        ids = scope.get("instances", [])
+        ids = self.ids(scope)
         kind = scope.get("kind")
         if kind == "all":
             return f"all instances ({len(ids)})"
@@ -232,11 +237,15 @@ def by_instance(doc: dict[str, Any], idx: Index) -> Section:
     people = _People(doc)
     sides = {sid: (people.bits(s.get("holders", [])), people.bits(s.get("maybe", [])))
              for sid, s in idx.scopes.items() if s.get("holders") or s.get("maybe")}
+    within: list[list[str]] = [[] for _ in idx.listed]  # per instance: scopes with people
+    for sid in sides:
+        for k in idx.scopes[sid]["instances"]:
+            within[k].append(sid)
     # instances in the same scopes have the same holders: compute each combination once
     combos: dict[tuple[str, ...], tuple[int, int]] = {}
     keyed = []
-    for inst in doc.get("instances", []):
-        combo = tuple(sid for sid in inst.get("scopes", []) if sid in sides)
+    for inst, scope_ids in zip(idx.listed, within, strict=True):
+        combo = tuple(scope_ids)
         if combo not in combos:
             holders = maybe = 0
             for sid in combo:

@@ -16,7 +16,8 @@ COLUMNS = ["subject_iam_id", "subject_email", "instance_id", "instance_name", "r
 
 def _pairs(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str, str, str, list[str]]]:
     """(subject, instance id, verdict, lacks, through policy ids), subjects in document order."""
-    scopes = {s["id"]: s["instances"] for s in doc.get("scopes", [])}
+    listed = doc.get("instances", [])  # scopes name instances by place in this list
+    scopes = {s["id"]: [listed[k]["id"] for k in s["instances"]] for s in doc.get("scopes", [])}
     for subject in doc.get("subjects", []):
         seen: set[str] = set()
         for entry in subject.get("can_open") or []:

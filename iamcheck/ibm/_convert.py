@@ -27,6 +27,18 @@ def convert_all(what: str, items: Any, fn: Callable[[dict[str, Any]], T]) -> lis
         return [fn(item) for item in items]
 
 
+def convert_list(
+    what: str, result: Any, key: str, fn: Callable[[dict[str, Any]], T]
+) -> list[T]:
+    """`fn` over the list IBM answers under `key`; a missing list is a bad answer, not an empty
+    one (an empty read could hide access, or invent a deny)."""
+    with reading(what):
+        items = result[key]
+        if not isinstance(items, list):
+            raise TypeError(f"'{key}' is not a list")
+        return [fn(item) for item in items]
+
+
 def as_value(raw: Any) -> Any:
     """JSON arrays become tuples so that model values stay hashable."""
     return tuple(raw) if isinstance(raw, list) else raw

@@ -7,7 +7,7 @@ from typing import Any
 from ibm_platform_services import IamAccessGroupsV2
 from ibm_platform_services.iam_access_groups_v2 import AccessGroupMembersPager, AccessGroupsPager
 
-from iamcheck.ibm._convert import convert_all
+from iamcheck.ibm._convert import convert_all, convert_list
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import AccessGroup, GroupRule, Membership, RuleClaim
 
@@ -59,7 +59,7 @@ def list_rules(session: IbmSession, account_id: str, group: AccessGroup) -> list
     result = session.call(
         what, client.list_access_group_rules, access_group_id=group.id
     ).get_result()
-    return convert_all(what, result.get("rules") or [], _rule)
+    return convert_list(what, result, "rules", _rule)
 
 
 def _group(raw: dict[str, Any]) -> AccessGroup:

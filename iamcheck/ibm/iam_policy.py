@@ -8,7 +8,7 @@ from typing import Any
 from ibm_platform_services import IamPolicyManagementV1
 from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
 
-from iamcheck.ibm._convert import as_value, convert_all
+from iamcheck.ibm._convert import as_value, convert_all, convert_list
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Attribute, Condition, ConditionGroup, Policy, Role, Rule
 
@@ -50,7 +50,7 @@ def list_roles(session: IbmSession, account_id: str, service_name: str) -> list[
         ("service", "service_roles"),
         ("custom", "custom_roles"),
     ):
-        roles += convert_all(what, result.get(key) or [], partial(_role, kind=kind))
+        roles += convert_list(what, result, key, partial(_role, kind=kind))
     return roles
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ibm_platform_services import ResourceManagerV2
 
-from iamcheck.ibm._convert import convert_all
+from iamcheck.ibm._convert import convert_list
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import ResourceGroup
 
@@ -13,6 +13,6 @@ def list_resource_groups(session: IbmSession, account_id: str) -> list[ResourceG
     client = session.client(ResourceManagerV2)
     what = "list resource groups"
     result = session.call(what, client.list_resource_groups, account_id=account_id).get_result()
-    return convert_all(
-        what, result.get("resources") or [], lambda g: ResourceGroup(id=g["id"], name=g["name"])
+    return convert_list(
+        what, result, "resources", lambda g: ResourceGroup(id=g["id"], name=g["name"])
     )

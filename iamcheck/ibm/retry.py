@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -59,6 +60,35 @@ class Backoff:
 
     def out_of_time(self) -> bool:
         return self._clock() > self._deadline
+
+
+class Slots:
+    """At most `n` calls in flight, granted in the order they were asked for.
+
+    threading.Semaphore is not fair: a worker that frees a slot and asks again at once usually
+    wins it back, so a thread that starts asking later (a search that waited for the policies)
+    can starve behind a busy pool. Here a freed slot goes straight to the longest waiter."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()  # the slot passes on without being freed
+            else:
+                self._free += 1
 
 
 def parse_retry_after(value: str | None) -> float | None:

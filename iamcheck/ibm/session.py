@@ -21,7 +21,7 @@ from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 
 from iamcheck.errors import ApiFailure, BadInput, NotAuthorized
 from iamcheck.ibm._convert import reading
-from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, parse_retry_after
+from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, Slots, parse_retry_after
 from iamcheck.settings import Settings, check_endpoint
 
 T = TypeVar("T")
@@ -77,15 +77,16 @@ class IbmSession:
         self.authenticator = IAMAuthenticator(
             settings.apikey.reveal(), url=settings.endpoint or iam_url()
         )
-        # Each request gives up well within the run's deadline (the SDK's default is 60 s).
-        self.http_config = {"timeout": min(60.0, max(1.0, settings.timeout / 4))}
+        # A request that hangs gives up in time for a retry within the run's deadline: after a
+        # quarter of it, at least 5 s (IBM can be slow), at most 60 s (the SDK's default).
+        self.http_config = {"timeout": min(60.0, settings.timeout, max(5.0, settings.timeout / 4))}
         self.authenticator.token_manager.http_config = self.http_config
         _guard(self.authenticator.token_manager)
         self._clients: dict[tuple[type[Any], str | None], Any] = {}
         self._lock = threading.Lock()
         self.requests = 0
         # --concurrency bounds the calls in flight, whatever threads the commands use
-        self._in_flight = threading.BoundedSemaphore(settings.concurrency)
+        self._in_flight = Slots(settings.concurrency)
 
     def client(self, cls: type[T], url: str | None = None) -> T:
         """The SDK client of `cls`, pointed at `url`, the endpoint, or IBM's (env may override).

@@ -9,7 +9,7 @@ from ibm_cloud_sdk_core import ApiException
 from ibm_vpc import VpcV1
 from ibm_vpc.vpc_v1 import InstancesPager
 
-from iamcheck.ibm._convert import convert_all, reading
+from iamcheck.ibm._convert import convert_all, convert_list, reading
 from iamcheck.ibm.session import IbmSession, NotFound
 from iamcheck.model import Instance
 
@@ -28,9 +28,10 @@ def list_regions(session: IbmSession) -> list[Region]:
     client = session.client(VpcV1, base)
     what = "list VPC regions"
     result = session.call(what, client.list_regions).get_result()
-    return convert_all(
+    return convert_list(
         what,
-        result["regions"],
+        result,
+        "regions",
         lambda r: Region(name=r["name"], endpoint=r["endpoint"].rstrip("/")),
     )
 

@@ -22,7 +22,7 @@ AT = "2026-11-27T12:00:00+00:00"  # inside the oracle's validity window
 def _audit_verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
     verdicts = {}
     instances = [i["id"] for i in doc["instances"]]
-    scopes = {s["id"]: s["instances"] for s in doc["scopes"]}
+    scopes = {s["id"]: [instances[k] for k in s["instances"]] for s in doc["scopes"]}
     for subject in doc["subjects"]:
         allowed = {i for entry in subject["can_open"] for i in scopes[entry["scope"]]}
         unknown = {i for ref in subject["unknown"] for i in scopes[ref]}

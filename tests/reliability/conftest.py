@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from iamcheck.cli import app
 from iamcheck.emulator import Backend, EmulatorServer
 from iamcheck.emulator.seed.generate import generate
+from iamcheck.errors import ExitCode
 
 AT = "2026-11-27T12:00:00+00:00"
 
@@ -49,6 +50,15 @@ class Run:
     @property
     def lines(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+def assert_bad_input(run: Run, culprit: str) -> None:
+    """Exit 2, one line on stderr naming `culprit`, nothing on stdout, no traceback."""
+    assert "Traceback" not in run.stderr, run.stderr
+    assert run.exit_code == ExitCode.BAD_INPUT, (run.exit_code, run.stderr)
+    assert run.stdout == ""  # no verdict, no report
+    assert len(run.lines) == 1 and run.lines[0].startswith("iamcheck: error: "), run.stderr
+    assert culprit in run.stderr, run.stderr
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Run:
@@ -135,6 +145,20 @@ def verdict_pairs(emu: Served, per_verdict: int = 1) -> list[tuple[str, str, str
         step = max(1, len(pairs) // per_verdict)
         found += [(*pair, verdict.value) for pair in pairs[step // 2 :: step][:per_verdict]]
     return found
+
+
+def active_policies(emu: Served) -> list[dict[str, Any]]:
+    """Every active policy of the account, as IBM's SDK pages them."""
+    from ibm_platform_services import IamPolicyManagementV1
+    from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
+
+    from iamcheck.ibm.session import IbmSession
+    from iamcheck.settings import Secret, Settings
+
+    session = IbmSession(Settings(Secret(emu.apikey), emu.url, None))
+    pager = V2PoliciesPager(client=session.client(IamPolicyManagementV1),
+                            account_id=emu.seed["account_id"], state="active", limit=100)
+    return list(session.pages("list policies", pager))
 
 
 def written_files(root: Path) -> dict[str, str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from iamcheck.errors import ExitCode
-from tests.reliability.conftest import AT, Run, Served, verdict_pairs
+from tests.reliability.conftest import AT, Run, Served, active_policies, verdict_pairs
 
 KINDS = ["429", "500", "502", "503", "504", "reset"]
 RATE = 0.2
@@ -110,19 +110,6 @@ def test_check_verdicts_are_the_same_under_faults(emu: Served, clean: dict[str, 
     _judge(outcomes)
 
 
-def _active_policies(emu: Served) -> list[dict[str, Any]]:
-    from ibm_platform_services import IamPolicyManagementV1
-    from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
-
-    from iamcheck.ibm.session import IbmSession
-    from iamcheck.settings import Secret, Settings
-
-    session = IbmSession(Settings(Secret(emu.apikey), emu.url, None))
-    pager = V2PoliciesPager(client=session.client(IamPolicyManagementV1),
-                            account_id=emu.seed["account_id"], state="active", limit=100)
-    return list(session.pages("list policies", pager))
-
-
 def _shape(policy: dict[str, Any]) -> tuple[str, ...]:
     """What a granted policy gives, to whom, on what (not its id or timestamps)."""
     attrs = policy["subject"]["attributes"] + policy["resource"]["attributes"]
@@ -134,19 +121,19 @@ def test_grant_under_faults_creates_one_policy_or_exits_5(emu: Served, tmp_path:
     (_, _, _), (user, instance, verdict) = verdict_pairs(emu)[:2]
     assert verdict == "deny"
     args = ("grant", user, "--instance", instance, "--yes", "--format", "json")
-    before = {p["id"] for p in _active_policies(emu)}
+    before = {p["id"] for p in active_policies(emu)}
     run = emu.run(*args, "--log", str(tmp_path / "clean.jsonl"))
     assert run.exit_code == ExitCode.OK, run.stderr
-    expected = sorted(_shape(p) for p in _active_policies(emu) if p["id"] not in before)
+    expected = sorted(_shape(p) for p in active_policies(emu) if p["id"] not in before)
     assert len(expected) == 1, expected
     outcomes = {}
     for fault_seed in FEW_SEEDS:
         emu.load(emu.seed)
-        before_ids = {p["id"] for p in _active_policies(emu)}
+        before_ids = {p["id"] for p in active_policies(emu)}
         emu.faults(rate=RATE, seed=300 + fault_seed, kinds=KINDS, retry_after=0)
         run = emu.run(*args, "--log", str(tmp_path / f"faulty-{fault_seed}.jsonl"))
         emu.clear_faults()
-        made = sorted(_shape(p) for p in _active_policies(emu) if p["id"] not in before_ids)
+        made = sorted(_shape(p) for p in active_policies(emu) if p["id"] not in before_ids)
         assert len(made) <= 1, made  # never a duplicate, whatever the faults
         if run.exit_code == ExitCode.OK:
             outcomes[fault_seed] = "same" if made == expected else f"DIFFERENT: {made}"

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from iamcheck.errors import ExitCode
-from tests.reliability.conftest import AT, Run, Served
+from tests.reliability.conftest import AT, Run, Served, active_policies, verdict_pairs
 
 GENERIC = ["truncated", "empty", "not_json", "not_object"]
 
@@ -44,18 +44,13 @@ CHECK_CASES = [
     ("GET /v2/policies", "missing:subject", "policies of"),
 ]
 
-# Answers that lack a whole list are taken as an empty list by these readers: no crash, but
-# data silently missing. The fix belongs in the reader modules (see the report); strict xfail
-# makes the fix visible.
-SILENT = pytest.mark.xfail(strict=True, reason="a missing list is read as an empty one")
+# Answers that lack a whole list: a bad answer (exit 5), never read as an empty list, which
+# could hide access or invent a deny.
 GAP_CASES = [
-    pytest.param("GET /v1/regions", "missing:regions", "list VPC regions",
-                 marks=pytest.mark.xfail(strict=True, reason="KeyError outside reading()")),
-    pytest.param("GET /v2/groups/{access_group_id}/rules", "missing:rules", "dynamic rules",
-                 marks=SILENT),
-    pytest.param("GET /v2/resource_groups", "missing:resources", "resource groups",
-                 marks=SILENT),
-    pytest.param("GET /v2/roles", "missing:system_roles", "roles", marks=SILENT),
+    ("GET /v1/regions", "missing:regions", "list VPC regions"),
+    ("GET /v2/groups/{access_group_id}/rules", "missing:rules", "dynamic rules"),
+    ("GET /v2/resource_groups", "missing:resources", "resource groups"),
+    ("GET /v2/roles", "missing:system_roles", "roles"),
 ]
 
 
@@ -126,3 +121,45 @@ def test_the_control_api_refuses_unknown_faults_and_routes(emu: Served) -> None:
         answer = requests.post(url, json=body, timeout=10)
         assert answer.status_code == 400, body
     assert emu.faults()["next"] == {} and emu.faults()["rate"] == 0
+
+
+def test_grant_says_which_answer_it_could_not_read(emu: Served, tmp_path: object) -> None:
+    (_, _, _), (user, instance, _) = verdict_pairs(emu)[:2]
+    emu.faults(next=_all("GET /v2/policies", "missing:control"))
+    run = emu.run("grant", user, "--instance", instance, "--yes", "--timeout", "5",
+                  "--log", f"{tmp_path}/log.jsonl")
+    assert_bad_answer(run, "policies of")
+    assert "POST /v2/policies" not in emu.counts()  # nothing created from a bad reading
+
+
+@pytest.mark.parametrize("fault", ["truncated", "missing:id", "not_json"])
+def test_an_unreadable_create_answer_leaves_one_policy_or_exit_5(
+    emu: Served, fault: str, tmp_path: object
+) -> None:
+    (_, _, _), (user, instance, _) = verdict_pairs(emu)[:2]
+    before = {p["id"] for p in active_policies(emu)}
+    emu.faults(next={"POST /v2/policies": [fault]})
+    run = emu.run("grant", user, "--instance", instance, "--yes", "--timeout", "5",
+                  "--log", f"{tmp_path}/log.jsonl")
+    emu.clear_faults()
+    assert "Traceback" not in run.stderr
+    assert len([p for p in active_policies(emu) if p["id"] not in before]) == 1
+    if run.exit_code == ExitCode.API_FAILURE:
+        assert run.stdout == "" and "create" in run.stderr and len(run.lines) == 1
+    else:  # it read the policy back: the grant is done
+        assert run.exit_code == ExitCode.OK, run.stderr
+        assert emu.run("check", "--user", user, "--instance", instance).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "route, fault",
+    [("GET /vpc/{region}/v1/instances/{id}", "missing:status"),
+     ("GET /vpc/{region}/v1/instances/{id}", "not_object")],
+)
+def test_console_preflight_says_which_answer_it_could_not_read(
+    emu: Served, route: str, fault: str
+) -> None:
+    emu.faults(next=_all(route, fault))
+    run = emu.run("console", emu.seed["instances"][0]["name"], "--preflight-only",
+                  "--timeout", "5")
+    assert_bad_answer(run, "instance")

@@ -252,3 +252,38 @@ def test_the_emulator_binds_to_loopback_and_enforces_token_expiry(keyed: Served)
                           headers={"Authorization": f"Bearer {forged}"}, timeout=5)
     assert answer.status_code == 401
     assert os.environ.get("IBMCLOUD_API_KEY") != KEY  # the test never leaked it to the env
+
+
+def test_an_unverifiable_certificate_is_exit_5_and_never_bypassed(tmp_path: Path) -> None:
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a self-signed certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # a token request that got through would land here
+            seen.append(self.path)
+            self.send_error(500)
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"https://127.0.0.1:{server.server_address[1]}"
+        run = invoke("audit", env={"IBMCLOUD_API_KEY": KEY, "IAMCHECK_ENDPOINT": url})
+    finally:
+        server.shutdown()
+    assert run.exit_code == ExitCode.API_FAILURE, run.stderr
+    assert "TLS certificate could not be verified" in run.stderr and len(run.lines) == 1
+    assert seen == [] and KEY not in run.stderr  # the key never crossed the unverified link

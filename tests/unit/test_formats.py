@@ -180,14 +180,14 @@ def test_csv_lists_every_allowed_unknown_and_one_short_pair(audit: dict[str, Any
     got: dict[str, set[tuple[str, ...]]] = {"allow": set(), "unknown": set(), "one_short": set()}
     for row in rows:
         got[row["verdict"]].add((row["subject_iam_id"], row["instance_id"], row["lacks"]))
-    # the instance side of the document is the independent account of the same pairs
-    instances, scopes = audit["instances"], {s["id"]: s for s in audit["scopes"]}
-    assert got["allow"] == {(h, i["id"], "") for i in instances for sid in i["scopes"]
-                            for h in scopes[sid]["holders"]}
-    assert got["unknown"] == {(m, i["id"], "") for i in instances for sid in i["scopes"]
-                              for m in scopes[sid]["maybe"]}
-    assert got["one_short"] == {(s["subject"], i["id"], s["lacks"]) for i in instances
-                                for sid in i["scopes"] for s in scopes[sid]["one_short"]}
+    # the scopes' side of the document (who holds each set) is an independent account
+    ids = [i["id"] for i in audit["instances"]]
+    assert got["allow"] == {(h, ids[k], "") for s in audit["scopes"] for k in s["instances"]
+                            for h in s["holders"]}
+    assert got["unknown"] == {(m, ids[k], "") for s in audit["scopes"] for k in s["instances"]
+                              for m in s["maybe"]}
+    assert got["one_short"] == {(e["subject"], ids[k], e["lacks"]) for s in audit["scopes"]
+                                for k in s["instances"] for e in s["one_short"]}
     assert len(rows) == sum(map(len, got.values()))
     mateo = next(r for r in rows if r["subject_email"] == "mateo.fairweather@example.com"
                  and r["instance_name"] == "pay-api-01")
@@ -338,8 +338,10 @@ def scale_document(n_subjects: int = 200, n_instances: int = 2000) -> dict[str, 
         "instances:1": {"kind": "instances", "value": "", "label": "these instances",
                         "instances": picked},
     }
+    place = {iid: n for n, iid in enumerate(ids)}
     for sid, scope in scopes.items():
-        scope.update({"id": sid, "holders": [], "maybe": [], "one_short": []})
+        scope.update({"id": sid, "holders": [], "maybe": [], "one_short": [],
+                      "instances": [place[i] for i in scope["instances"]]})
     dev = f"resource_group:{rgs[1]['id']}"
     subjects: list[dict[str, Any]] = []
     for n in range(n_subjects):
@@ -361,13 +363,9 @@ def scale_document(n_subjects: int = 200, n_instances: int = 2000) -> dict[str, 
                          "can_open": [{"scope": sid, "through": [via]} for sid in refs],
                          "can_open_count": sum(len(scopes[sid]["instances"]) for sid in refs),
                          "unknown": unknown, "one_short": {CONSOLE: ["all"]} if n >= 180 else {}})
-    within: dict[str, list[str]] = {iid: [] for iid in ids}
-    for sid, scope in scopes.items():
-        for iid in scope["instances"]:
-            within[iid].append(sid)
     instances = [{"id": iid, "name": f"vm-{n:04d}", "crn": f"crn:v1:...:instance:{iid}",
                   "region": "us-south", "zone": "us-south-1", "status": "running",
-                  "resource_group": rg_of[iid], "access_tags": [], "scopes": within[iid]}
+                  "resource_group": rg_of[iid], "access_tags": []}
                  for n, iid in enumerate(ids)]
     expected = [subjects[-1]["iam_id"], subjects[-2]["iam_id"]]
     return {
@@ -411,7 +409,8 @@ def test_table_and_markdown_stay_readable_at_200_people_and_2000_instances() -> 
 # --- the document ---------------------------------------------------------------------------
 
 def _pairs_by_subject(doc: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
-    scopes = {s["id"]: s["instances"] for s in doc["scopes"]}
+    ids = [i["id"] for i in doc["instances"]]
+    scopes = {s["id"]: [ids[k] for k in s["instances"]] for s in doc["scopes"]}
     out: dict[str, set[tuple[str, str]]] = {"allow": set(), "unknown": set()}
     for subject in doc["subjects"]:
         for ref in [c["scope"] for c in subject["can_open"]]:
@@ -424,15 +423,18 @@ def _pairs_by_subject(doc: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
 def test_every_scope_is_defined_once_and_both_sides_agree(audit: dict[str, Any]) -> None:
     scopes = {s["id"]: s for s in audit["scopes"]}
     assert len(scopes) == len(audit["scopes"])
-    for sid, scope in scopes.items():  # an instance names exactly the scopes that hold it
-        for iid in scope["instances"]:
-            assert sid in next(i for i in audit["instances"] if i["id"] == iid)["scopes"]
-    for inst in audit["instances"]:
-        for sid in inst["scopes"]:
-            assert inst["id"] in scopes[sid]["instances"]
+    for scope in scopes.values():  # instances by place, each once
+        assert len(set(scope["instances"])) == len(scope["instances"])
+        assert all(0 <= k < len(audit["instances"]) for k in scope["instances"])
+    for side, key in (("holders", "can_open"), ("maybe", "unknown")):
+        named = {(s["iam_id"], e["scope"] if isinstance(e, dict) else e)
+                 for s in audit["subjects"] for e in s[key]}
+        assert named == {(who, sid) for sid, scope in scopes.items() for who in scope[side]}
+    short = {(s["iam_id"], action, sid) for s in audit["subjects"]
+             for action, refs in s["one_short"].items() for sid in refs}
+    assert short == {(e["subject"], e["lacks"], sid) for sid, scope in scopes.items()
+                     for e in scope["one_short"]}
     by_subject = _pairs_by_subject(audit)
-    assert by_subject["allow"] == {(h, i["id"]) for i in audit["instances"]
-                                   for sid in i["scopes"] for h in scopes[sid]["holders"]}
     assert len(by_subject["allow"]) == audit["summary"]["pairs"]["allow"]
     assert len(by_subject["unknown"]) == audit["summary"]["pairs"]["unknown"]
     for subject in audit["subjects"]:
@@ -462,12 +464,13 @@ def test_document_of_a_generated_account_holds_every_verdict() -> None:
         assert got[verdict.value] == set(result.pairs(verdict)), verdict
     assert got["allow"] and got["unknown"]  # the account exercises both
     scopes = {s["id"]: s for s in doc["scopes"]}
-    short = {(e["subject"], i, e["lacks"]) for s in scopes.values() for e in s["one_short"]
-             for i in s["instances"]}
+    ids = [i["id"] for i in doc["instances"]]
+    short = {(e["subject"], ids[k], e["lacks"]) for s in scopes.values() for e in s["one_short"]
+             for k in s["instances"]}
     assert short == {(s, iid, a) for iid in (i.id for i in result.instances)
                      for s, a in result.one_action_short(iid)}
     for subject in doc["subjects"]:  # "through" is the decision's own grants on the scope
         for entry in subject["can_open"][:1]:
-            sample = scopes[entry["scope"]]["instances"][0]
+            sample = ids[scopes[entry["scope"]]["instances"][0]]
             grants = result.decision(subject["iam_id"], sample).grants
             assert [t["policy_id"] for t in entry["through"]] == [g.policy_id for g in grants]

@@ -45,6 +45,8 @@ def load_seed(path: Path) -> dict[str, Any]:
         raise SeedError(
             f"{path}: not JSON (line {err.lineno}, column {err.colno}: {err.msg})"
         ) from None
+    except RecursionError:
+        raise SeedError(f"{path}: not JSON (nested too deeply)") from None
     validate_seed(data, source=str(path))
     return data  # type: ignore[no-any-return]
 
