@@ -149,3 +149,24 @@ def test_per_service_urls_from_ibm_sdk_variables(demo: Emulator, cli: Invoke) ->
            "GLOBAL_TAGGING_URL": url, "VPC_URL": f"{url}/v1"}
     run = cli("check", "-u", ALLOWED[0], "-i", ALLOWED[1], "--at", AT, env=env)
     assert run.exit_code == ExitCode.OK, run.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (("check",), "Missing option '--instance'"),
+    (("check", "--instance"), "requires an argument"),
+    (("bogus",), "No such command"),
+    (("audit", "--format", "xml"), "'xml' is not one of"),
+])
+def test_usage_errors_are_one_line(args: tuple[str, ...], words: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "iamcheck", *args], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == ExitCode.BAD_INPUT
+    assert proc.stdout == "" and proc.stderr.count("\n") == 1 and words in proc.stderr
+
+
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(against: Invoke) -> None:
+    run = against("check", "--user", "nobody@example.com", "--instance", "pay-api-02", "--debug")
+    assert run.exit_code == ExitCode.BAD_INPUT
+    assert "Traceback" in run.stderr and run.stderr.rstrip().endswith(
+        "iamcheck: error: --user: no user 'nobody@example.com' in account "
+        "6d5c4b3a2f1e40d9a8b7c6d5e4f3a2b1")
