@@ -109,6 +109,9 @@ def run_check(
     instance_ref: InstanceRef,
     at: datetime | None = None,
 ) -> CheckResult:
+    """The verdict for one pair in at most 8 requests plus one per group of the user; more
+    only to explain a verdict that is not allow, or to check iamcheck's own rights when the
+    user is someone else (README, "Performance", gives the count)."""
     caller = session.caller()
     account_id = session.settings.account_id or caller.account_id
     at = at or datetime.now(UTC)

@@ -68,14 +68,14 @@ class _Scopes:
     open all of it (holders), who may (maybe) and who lacks one action on all of it."""
 
     def __init__(self, position: dict[str, int]) -> None:
-        self.entries: dict[object, dict[str, Any]] = {}
+        self.entries: dict[tuple[str, object], dict[str, Any]] = {}
         self._lists = 0
         self._position = position  # instance id -> its place in the document's `instances`
 
     def entry(self, scope: Scope) -> dict[str, Any]:
         # A named set (all, a resource group, a region, a tag) is the same set wherever it
         # appears in one audit; a list of single instances is known by its content.
-        key: object = scope.instance_ids if scope.kind == "instances" else (scope.kind, scope.value)
+        key = (scope.kind, scope.instance_ids if scope.kind == "instances" else scope.value)
         found = self.entries.get(key)
         if found is None:
             if scope.kind == "instances":

@@ -12,10 +12,11 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from iamcheck.formats._people import PEOPLE_CAP, People
+
 T = TypeVar("T")
 
 CAP = 3  # names shown before "+N"
-PEOPLE_CAP = 2  # emails are long: fewer of them
 MAX_ROWS = 50  # rows a section shows before "+N more rows"
 SHORT_ID = 8
 
@@ -64,6 +65,7 @@ class Index:
         self.listed = doc.get("instances", [])  # scopes name instances by place in this list
         self.instances = {i["id"]: i for i in self.listed}
         self.scopes = {s["id"]: s for s in doc.get("scopes", [])}
+        self._ids: dict[str, list[str]] = {}
         self.groups: dict[str, list[str]] = defaultdict(list)  # group name -> instance ids
         self.group_names: dict[str, str] = {}  # group id -> name
         for inst in self.instances.values():
@@ -81,7 +83,13 @@ class Index:
 
     def ids(self, scope: dict[str, Any]) -> list[str]:
         """The ids of the instances of one scope."""
-        return [self.listed[k]["id"] for k in scope.get("instances", [])]
+        key = scope.get("id")
+        if key is None or key not in self._ids:
+            ids = [self.listed[k]["id"] for k in scope.get("instances", [])]
+            if key is None:
+                return ids
+            self._ids[key] = ids
+        return self._ids[key]
 
     def members(self, scope_ids: Iterable[str]) -> list[str]:
         """The ids of the instances of these scopes, each once."""
@@ -153,9 +161,11 @@ class Section:
     notes: list[str] = field(default_factory=list)
     empty: str = "none"
 
-    def capped(self, unit: str) -> Section:
-        if len(self.rows) > MAX_ROWS:
-            self.notes.insert(0, f"+{len(self.rows) - MAX_ROWS} more {unit}s "
+    def capped(self, unit: str, total: int | None = None) -> Section:
+        """At most MAX_ROWS rows; `total` when the caller built only those it shows."""
+        total = len(self.rows) if total is None else total
+        if total > MAX_ROWS:
+            self.notes.insert(0, f"+{total - MAX_ROWS} more {unit}s "
                                  "(--format csv or json lists every one)")
             self.rows = self.rows[:MAX_ROWS]
         return self
@@ -205,36 +215,10 @@ def who_can_open(doc: dict[str, Any], idx: Index) -> Section:
     return section
 
 
-class _People:
-    """Sets of subjects as bitsets over the document's subjects, so that the holders of
-    thousands of instances are unions of a few ints, not of long lists."""
-
-    def __init__(self, doc: dict[str, Any]) -> None:
-        self.order = [s["iam_id"] for s in doc.get("subjects", [])]
-        self.position = {iam_id: n for n, iam_id in enumerate(self.order)}
-
-    def bits(self, iam_ids: Iterable[str]) -> int:
-        out = 0
-        for iam_id in iam_ids:
-            if iam_id not in self.position:
-                self.position[iam_id] = len(self.order)
-                self.order.append(iam_id)
-            out |= 1 << self.position[iam_id]
-        return out
-
-    def first(self, bits: int, count: int) -> list[str]:
-        out: list[str] = []
-        while bits and len(out) < count:
-            low = bits & -bits
-            out.append(self.order[low.bit_length() - 1])
-            bits ^= low
-        return out
-
-
 def by_instance(doc: dict[str, Any], idx: Index) -> Section:
     """Instances with the same holders (and uncertain holders) share a row."""
     section = Section("By instance", ["INSTANCES", "WHO CAN OPEN THE CONSOLE"])
-    people = _People(doc)
+    people = People(doc)
     sides = {sid: (people.bits(s.get("holders", [])), people.bits(s.get("maybe", [])))
              for sid, s in idx.scopes.items() if s.get("holders") or s.get("maybe")}
     within: list[list[str]] = [[] for _ in idx.listed]  # per instance: scopes with people
@@ -253,28 +237,13 @@ def by_instance(doc: dict[str, Any], idx: Index) -> Section:
                 maybe |= sides[sid][1]
             combos[combo] = (holders, maybe)
         keyed.append((combos[combo], combos[combo], inst["id"]))
-    for (holders, maybe), ids in _grouped(keyed):
-        lines = [_people_text(holders, "holder", people, idx) if holders else "nobody"]
+    rows = _grouped(keyed)
+    for (holders, maybe), ids in rows[:MAX_ROWS]:
+        lines = [people.text(holders, "holder", idx.who) if holders else "nobody"]
         if maybe:
-            names = people.first(maybe, PEOPLE_CAP)
-            lines.append(f"{maybe.bit_count()} uncertain: "
-                         f"{_capped_count(map(idx.who, names), maybe.bit_count())}")
+            lines.append(f"{maybe.bit_count()} uncertain: {people.names(maybe, idx.who)}")
         section.rows.append([idx.instance_set(ids), "\n".join(lines)])
-    return section.capped("instance group")
-
-
-def _capped_count(shown: Iterable[str], total: int, limit: int = PEOPLE_CAP) -> str:
-    """capped() for a list known by its first items and its length."""
-    names = list(shown)[:limit]
-    return ", ".join(names + ([f"+{total - limit}"] if total > limit else []))
-
-
-def _people_text(bits: int, unit: str, people: _People, idx: Index) -> str:
-    count = bits.bit_count()
-    names = [idx.who(i) for i in people.first(bits, PEOPLE_CAP)]
-    if count == 1:
-        return names[0]
-    return f"{plural(count, unit)}: {_capped_count(names, count)}"
+    return section.capped("instance group", len(rows))
 
 
 def people_text(iam_ids: Sequence[str], unit: str, idx: Index) -> str:
@@ -290,23 +259,23 @@ def one_short(doc: dict[str, Any], idx: Index) -> Section:
     groups = _grouped(((action, tuple(refs)), (action, refs), s["iam_id"])
                       for s in doc.get("subjects", [])
                       for action, refs in (s.get("one_short") or {}).items() if refs)
-    for (action, refs), subjects in groups:
+    for (action, refs), subjects in groups[:MAX_ROWS]:  # only the rows shown are worded
         section.rows.append([people_text(subjects, "subject", idx), roles_for(action, requirement),
                              idx.instance_set(idx.members(refs))])
-    return section.capped("row")
+    return section.capped("row", len(groups))
 
 
 def uncertain(doc: dict[str, Any], idx: Index) -> Section:
     section = Section("Uncertain", ["WHO", "ON"])
     groups = _grouped((tuple(s["unknown"]), s["unknown"], s["iam_id"])
                       for s in doc.get("subjects", []) if s.get("unknown"))
-    for refs, subjects in groups:
+    for refs, subjects in groups[:MAX_ROWS]:
         section.rows.append([people_text(subjects, "subject", idx),
                              idx.instance_set(idx.members(refs))])
     if section.rows:
         section.notes.append("why: `iamcheck check --user WHO --instance ID` names the uncertain "
                              "path (dynamic group rule, unknown attribute, unreadable data)")
-    return section.capped("row")
+    return section.capped("row", len(groups))
 
 
 def findings(doc: dict[str, Any]) -> Section:
