@@ -146,6 +146,8 @@ class Instance:
     confidential_compute_mode: str = "disabled"
     access_tags: frozenset[str] = frozenset()  # "key:value" strings
     image_name: str = ""
+    image_id: str = ""
+    boot_volume_id: str = ""  # its operating_system survives the image's deletion
     os_name: str = ""
     os_family: str = ""
     os_display_name: str = ""

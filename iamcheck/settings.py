@@ -78,7 +78,7 @@ def check_endpoint(url: str, source: str = "--endpoint") -> str:
         scheme, host = "", None
     if scheme not in ("http", "https") or not host:
         raise BadInput(f"{source}: '{url[:120]}' is not an http(s) URL")
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not is_loopback(host):
         raise BadInput(
             f"{source}: plain http is refused for '{host}'; use https "
             "(http is accepted only on loopback, for the emulator)"
@@ -86,7 +86,7 @@ def check_endpoint(url: str, source: str = "--endpoint") -> str:
     return url.rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -14,9 +14,6 @@ from iamcheck.errors import BadInput
 from iamcheck.model import (
     AccessGroup,
     AccountData,
-    Attribute,
-    Condition,
-    ConditionGroup,
     Gap,
     GroupRule,
     Instance,
@@ -24,11 +21,11 @@ from iamcheck.model import (
     Policy,
     ResourceGroup,
     Role,
-    Rule,
     RuleClaim,
     ServiceId,
     User,
 )
+from iamcheck.policy_json import attributes_from_json, rule_from_json
 
 SCHEMA_VERSION = 1
 KIND = "iamcheck-snapshot"
@@ -95,29 +92,15 @@ def _build(cls: type[Any], raw: dict[str, Any], **override: Any) -> Any:
     return cls(**{**raw, **override})
 
 
-def _value(raw: Any) -> Any:
-    return tuple(raw) if isinstance(raw, list) else raw
-
-
-def _attrs(raw: list[dict[str, Any]]) -> tuple[Attribute, ...]:
-    return tuple(Attribute(a["key"], a["operator"], _value(a["value"])) for a in raw)
-
-
-def _rule(raw: dict[str, Any]) -> Rule:
-    if "conditions" in raw:
-        return ConditionGroup(raw["operator"], tuple(_rule(c) for c in raw["conditions"]))
-    return Condition(raw["key"], raw["operator"], _value(raw["value"]))
-
-
 def _policy(raw: dict[str, Any]) -> Policy:
     policy: Policy = _build(
         Policy,
         raw,
-        subject=_attrs(raw["subject"]),
-        resource=_attrs(raw["resource"]),
-        tags=_attrs(raw["tags"]),
+        subject=attributes_from_json(raw["subject"]),
+        resource=attributes_from_json(raw["resource"]),
+        tags=attributes_from_json(raw["tags"]),
         role_ids=tuple(raw["role_ids"]),
-        rule=_rule(raw["rule"]) if raw["rule"] else None,
+        rule=rule_from_json(raw["rule"]) if raw["rule"] else None,
     )
     return policy
 

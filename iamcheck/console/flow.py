@@ -69,7 +69,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: str) -> P
     if region is None:
         raise ApiFailure(f"VPC lists no region {instance.region} for instance {instance.name}")
     try:
-        image = vpc.get_boot_image(session, region, instance.id)
+        image = vpc.get_boot_image(session, region, instance)
     except Refused:
         image = None
     items = preflight(caller, instance, image, console_type, decision, roles, unreadable)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from iamcheck.errors import ApiFailure, ExitCode, IamcheckError, NotAuthorized
 from iamcheck.ibm import vpc
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Instance
+from iamcheck.settings import is_loopback
 
 TOKEN_LIFETIME = "3 minutes"
 # IBM documents no status for "console in use" (§7.2): words first, then the statuses that
@@ -98,7 +98,7 @@ def websocket_url(token: vpc.ConsoleToken) -> str:
     scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
     if scheme not in ("ws", "wss") or not parts.hostname:
         raise ApiFailure(f"VPC returned a console href iamcheck cannot open ({parts.scheme}://)")
-    if scheme == "ws" and not _loopback(parts.hostname):
+    if scheme == "ws" and not is_loopback(parts.hostname):
         raise ApiFailure(
             f"VPC returned an unencrypted console URL for {parts.hostname}; refusing to send "
             "the token in clear"
@@ -112,15 +112,6 @@ def websocket_url(token: vpc.ConsoleToken) -> str:
     if "generation" not in present:
         query.append(("generation", "2"))
     return urlunsplit((scheme, parts.netloc, parts.path, urlencode(query), ""))
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def handshake_error(

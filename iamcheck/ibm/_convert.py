@@ -37,8 +37,3 @@ def convert_list(
         if not isinstance(items, list):
             raise TypeError(f"'{key}' is not a list")
         return [fn(item) for item in items]
-
-
-def as_value(raw: Any) -> Any:
-    """JSON arrays become tuples so that model values stay hashable."""
-    return tuple(raw) if isinstance(raw, list) else raw

@@ -8,9 +8,10 @@ from typing import Any
 from ibm_platform_services import IamPolicyManagementV1
 from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
 
-from iamcheck.ibm._convert import as_value, convert_all, convert_list
+from iamcheck.ibm._convert import convert_all, convert_list
 from iamcheck.ibm.session import IbmSession
-from iamcheck.model import Attribute, Condition, ConditionGroup, Policy, Role, Rule
+from iamcheck.model import Policy, Role
+from iamcheck.policy_json import attributes_from_json, rule_from_json
 
 PAGE = 100
 
@@ -64,16 +65,6 @@ def _role(raw: dict[str, Any], *, kind: str) -> Role:
     )
 
 
-def _attributes(raw: list[dict[str, Any]] | None) -> tuple[Attribute, ...]:
-    return tuple(Attribute(a["key"], a["operator"], as_value(a["value"])) for a in raw or ())
-
-
-def rule_from_json(raw: dict[str, Any]) -> Rule:
-    if "conditions" in raw:
-        return ConditionGroup(raw["operator"], tuple(rule_from_json(c) for c in raw["conditions"]))
-    return Condition(raw["key"], raw["operator"], as_value(raw["value"]))
-
-
 def policy_from_json(raw: dict[str, Any]) -> Policy:
     resource = raw.get("resource") or {}
     roles = raw["control"]["grant"]["roles"]
@@ -81,9 +72,9 @@ def policy_from_json(raw: dict[str, Any]) -> Policy:
         id=raw["id"],
         type=raw["type"],
         state=raw.get("state", "active"),
-        subject=_attributes(raw["subject"]["attributes"]),
-        resource=_attributes(resource.get("attributes")),
-        tags=_attributes(resource.get("tags")),
+        subject=attributes_from_json(raw["subject"]["attributes"]),
+        resource=attributes_from_json(resource.get("attributes")),
+        tags=attributes_from_json(resource.get("tags")),
         role_ids=tuple(r["role_id"] for r in roles),
         rule=rule_from_json(raw["rule"]) if raw.get("rule") else None,
         pattern=raw.get("pattern"),

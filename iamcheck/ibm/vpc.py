@@ -78,6 +78,10 @@ def instance_from_json(raw: dict[str, Any], region: str) -> Instance:
         status=raw["status"],
         confidential_compute_mode=raw.get("confidential_compute_mode") or "disabled",
         image_name=(raw.get("image") or {}).get("name", ""),
+        image_id=(raw.get("image") or {}).get("id", ""),
+        boot_volume_id=((raw.get("boot_volume_attachment") or {}).get("volume") or {}).get(
+            "id", ""
+        ),
         architecture=(raw.get("vcpu") or {}).get("architecture", ""),
     )
 
@@ -131,23 +135,15 @@ def _image_info(raw: dict[str, Any], name: str, visibility: str) -> ImageInfo:
     )
 
 
-def get_boot_image(session: IbmSession, region: Region, instance_id: str) -> ImageInfo | None:
+def get_boot_image(session: IbmSession, region: Region, instance: Instance) -> ImageInfo | None:
     """The instance's image with its operating system; from the boot volume if the image was
     deleted (visibility then unknown). None when neither can be read."""
     client = _regional(session, region)
-    what = f"read instance {instance_id} in {region.name}"
-    try:
-        raw = session.call(what, client.get_instance, id=instance_id).get_result()
-    except NotFound:
-        return None
-    with reading(what):
-        image_ref = raw.get("image") or {}
-        attachment = raw.get("boot_volume_attachment") or {}
-        volume_id = (attachment.get("volume") or {}).get("id")
-    if image_ref.get("id"):
-        what = f"read image {image_ref['id']} in {region.name}"
+    volume_id = instance.boot_volume_id
+    if instance.image_id:
+        what = f"read image {instance.image_id} in {region.name}"
         try:
-            image = session.call(what, client.get_image, id=image_ref["id"]).get_result()
+            image = session.call(what, client.get_image, id=instance.image_id).get_result()
         except NotFound:
             pass
         else:
@@ -160,7 +156,7 @@ def get_boot_image(session: IbmSession, region: Region, instance_id: str) -> Ima
         except NotFound:
             return None
         with reading(what):
-            return _image_info(volume, image_ref.get("name", ""), "")
+            return _image_info(volume, instance.image_name, "")
     return None
 
 
