@@ -1,0 +1,1 @@
+"""Hostile seeds: the demo account with attacker-chosen text in every free-text field."""
