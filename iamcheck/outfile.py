@@ -1,6 +1,7 @@
 """Output paths (`-o`, `--log`): checked before any IBM call, then written through.
 
-`open_output` settles what a path is before the run reads the account: `-` is stdout; a
+`open_output` settles what a path is before the run reads the account: `-` is stdout, and
+/dev/stdout, /dev/stderr, /dev/fd/N are written through the descriptor the process has; a
 directory, `''`, a missing directory, a directory iamcheck cannot create files in, a FIFO
 nobody reads and a socket are refused (BadInput, one line). A device or FIFO is opened there and
 then, without blocking, and written to later; a regular file (or a name not there yet) is
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -142,6 +144,17 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
+# Names of a descriptor the process already has: written through that descriptor (its offset
+# and O_APPEND, as a shell redirection set them), never reopened or replaced.
+_FD_PATH = re.compile(r"^/(?:dev/fd|proc/self/fd)/(\d+)$")
+_STD_PATHS = {"/dev/stdout": 1, "/dev/stderr": 2}
+
+
+def _inherited_fd(path: str) -> int | None:
+    match = _FD_PATH.match(path)
+    return int(match.group(1)) if match else _STD_PATHS.get(path)
+
+
 def open_output(path: str, option: str = "-o") -> OutputFile:
     """Check an output path before any IBM call; see the module docstring for the rules."""
     if path == STDOUT:
@@ -150,6 +163,12 @@ def open_output(path: str, option: str = "-o") -> OutputFile:
         raise BadInput(f"{option}: an empty path; give a file name, or - for stdout")
     if "\x00" in path:
         raise _fail(option, path, "a path cannot hold a NUL character")
+    inherited = _inherited_fd(path)
+    if inherited is not None:
+        try:
+            return OutputFile(option, path, "stream", fd=os.dup(inherited))
+        except OSError as err:
+            raise _fail(option, path, f"not an open descriptor ({_reason(err)})") from None
     try:
         st = os.stat(path)  # follows symlinks
     except FileNotFoundError:

@@ -100,6 +100,27 @@ def test_dash_file_is_not_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not (tmp_path / "-").exists()
 
 
+def test_dev_fd_is_written_through_its_descriptor(tmp_path: Path) -> None:
+    # `iamcheck audit -o /dev/stdout >> report.txt`: appended, the file neither replaced nor
+    # truncated
+    target = tmp_path / "report.txt"
+    target.write_text("earlier\n")
+    before = target.stat().st_ino
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND)
+    try:
+        out = open_output(f"/dev/fd/{fd}")
+        assert out.kind == "stream"
+        out.write("later\n")
+    finally:
+        os.close(fd)
+    assert target.read_text() == "earlier\nlater\n" and target.stat().st_ino == before
+
+
+def test_dev_fd_that_is_not_open_is_refused() -> None:
+    with pytest.raises(BadInput, match="not an open descriptor"):
+        open_output("/dev/fd/987")
+
+
 @pytest.mark.parametrize("path", ["", "bad\x00name"])
 def test_empty_or_nul_path_is_refused(path: str) -> None:
     with pytest.raises(BadInput) as err:
@@ -171,6 +192,15 @@ def test_existing_0640_file_keeps_0640(tmp_path: Path) -> None:
     target.chmod(0o640)
     open_output(str(target)).write("new")
     assert _mode(target) == 0o640
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="only root can give a file to another user")
+def test_root_replacing_someone_elses_file_keeps_its_owner(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    os.chown(target, 65534, 65534)
+    open_output(str(target)).write("new")
+    assert (target.stat().st_uid, target.stat().st_gid) == (65534, 65534)
 
 
 def test_hard_linked_file_is_written_in_place(tmp_path: Path) -> None:
