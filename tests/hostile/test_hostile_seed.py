@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from ibm_platform_services import IamAccessGroupsV2, ResourceManagerV2, UserManagementV1
 
-from iamcheck.emulator import demo_seed
+from iamcheck.emulator import demo_seed, load_seed
 from iamcheck.safe_text import FORMULA_PREFIXES, needs_escape
 from tests.conftest import Emulator
 from tests.hostile.builder import PAYLOADS, PUBLIC_ACCESS, free_text_values, hostile_seed
@@ -91,3 +93,10 @@ def test_emulator_serves_the_hostile_text_exactly(
         account_id=account).get_result()["resources"]
     assert {g["id"]: g["name"] for g in rgs} == {
         g["id"]: g["name"] for g in hostile["resource_groups"]}
+
+
+def test_hostile_seed_survives_a_seed_file(tmp_path: Path, hostile: dict[str, Any]) -> None:
+    # the emulator's --seed path: JSON escapes every hostile character, load_seed restores it
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(hostile, ensure_ascii=False), encoding="utf-8")
+    assert load_seed(path) == hostile
