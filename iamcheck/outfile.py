@@ -210,13 +210,17 @@ class LogFile:
     shown: str
     fd: int
     tightened_from: int | None = None
+    regular: bool = True  # a regular file is synced after each record; a device or FIFO not
 
     def append(self, line: str) -> None:
-        """One record; a record is one line by construction (JSON or escaped text)."""
+        """One record, durable before this returns; a record is one line by construction
+        (JSON, or text escaped with safe_text.for_terminal)."""
         if "\n" in line or "\r" in line:
             raise ValueError("a log record must be one line")
         try:
             _write_all(self.fd, (line + "\n").encode("utf-8"))
+            if self.regular:
+                os.fsync(self.fd)
         except OSError as err:
             raise _fail(self.option, self.shown, f"cannot write ({_reason(err)})") from None
 
@@ -279,4 +283,4 @@ def open_log(path: str, option: str = "--log") -> LogFile:
     except BaseException:
         os.close(fd)
         raise
-    return LogFile(option, path, fd, tightened)
+    return LogFile(option, path, fd, tightened, regular=stat.S_ISREG(st.st_mode))
