@@ -138,3 +138,8 @@ def test_long_lower_case_ids_are_not_taken_for_keys() -> None:
     assert redact_shapes(f"account {hex_id}") == f"account {hex_id}"
     profile = "iam-Profile-9b1c2d3e-4f5a-4b6c-8d7e-0f1a2b3c4d5e"
     assert redact_shapes(f"member {profile}") == f"member {profile}"
+
+
+def test_the_redactor_never_shows_its_secrets(redactor: Redactor) -> None:
+    for text in (repr(redactor), str(redactor)):
+        _clean(text)
