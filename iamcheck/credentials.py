@@ -208,7 +208,8 @@ def _read_pipe(fd: int, source: str, name: str, timeout: float) -> bytes:
     while size <= MAX_FILE_BYTES:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise BadInput(f"{source}: nothing ended the pipe {name} within {timeout:g} s")
+            what = "was not closed" if chunks else "sent nothing"
+            raise BadInput(f"{source}: the pipe {name} {what} within {timeout:g} s")
         readable, _, _ = select.select([fd], [], [], min(left, 0.05))
         if not readable:
             continue
@@ -244,7 +245,12 @@ def _sdk_config() -> dict[str, str]:
     path = credentials_file(os.environ)
     if path is not None:
         _check_credentials_file(path)
-    config = read_external_sources(SDK_SERVICE) or {}
+    try:
+        config = read_external_sources(SDK_SERVICE) or {}
+    except UnicodeDecodeError:
+        raise BadInput(f"{printable(str(path))}: not UTF-8 text") from None
+    except (ValueError, RecursionError, AttributeError, TypeError):  # VCAP_SERVICES, malformed
+        raise BadInput("VCAP_SERVICES: not the JSON object Cloud Foundry writes") from None
     wanted = {key.removeprefix(SDK_SERVICE.upper() + "_") for key in SDK_KEYS}
     return {str(k): str(v) for k, v in config.items() if k in wanted}
 

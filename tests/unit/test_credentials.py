@@ -125,6 +125,19 @@ def test_credentials_file_that_cannot_be_one(
         resolve()
 
 
+def test_unreadable_sdk_sources_are_one_line(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.env"
+    path.write_bytes(b"IAMCHECK_APIKEY=\xff\xfe\n")
+    monkeypatch.setenv("IBM_CREDENTIALS_FILE", str(path))
+    with pytest.raises(BadInput, match="not UTF-8"):
+        resolve()
+    monkeypatch.delenv("IBM_CREDENTIALS_FILE")
+    monkeypatch.setenv("VCAP_SERVICES", "{not json")
+    with pytest.raises(BadInput, match="VCAP_SERVICES"):
+        resolve()
+
+
 def test_credentials_file_device_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IBM_CREDENTIALS_FILE", "/dev/zero")
     with pytest.raises(BadInput, match="not a regular file"):
@@ -215,7 +228,7 @@ def test_a_fifo_with_no_writer_times_out(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     started = time.monotonic()
-    with pytest.raises(BadInput, match=r"within 0\.5 s"):
+    with pytest.raises(BadInput, match=r"sent nothing within 0\.5 s"):
         resolve(fifo, pipe_timeout=0.5)
     assert time.monotonic() - started < 2
 
@@ -232,7 +245,7 @@ def test_a_fifo_whose_writer_never_closes_times_out(tmp_path: Path) -> None:
 
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
-    with pytest.raises(BadInput, match=r"within 0\.5 s"):
+    with pytest.raises(BadInput, match=r"was not closed within 0\.5 s"):
         resolve(fifo, pipe_timeout=0.5)
     writer.join(1)
     for fd in holder:
