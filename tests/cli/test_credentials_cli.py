@@ -4,6 +4,8 @@ bad key is exit 2 with one line before any IBM call (iamcheck/credentials.py).""
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -115,4 +117,28 @@ def test_bad_keys_are_one_line_before_any_call(
     assert len(lines) == 1 and lines[0].startswith("iamcheck: error: ") and culprit in lines[0]
     assert "Traceback" not in run.stderr and run.stdout == ""
     assert demo.apikey not in run.stderr
+    assert demo.request_counts() == {}
+
+
+def test_a_pipe_the_user_gives_signs_in(demo: Emulator, cli: Invoke) -> None:
+    """`--apikey-file <(pass show ibm/audit)`: the shell hands over /dev/fd/N, a pipe."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, (demo.apikey + "\n").encode())
+    os.close(write_end)
+    try:
+        run = cli(*CHECK, "--apikey-file", f"/dev/fd/{read_end}",
+                  env={"IAMCHECK_ENDPOINT": demo.url})
+    finally:
+        os.close(read_end)
+    assert run.exit_code == 0, run.stderr
+
+
+def test_a_fifo_nobody_writes_to_ends_with_exit_2(demo: Emulator, cli: Invoke,
+                                                  tmp_path: Path) -> None:
+    fifo = tmp_path / "apikey.fifo"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    run = cli(*CHECK, "--apikey-file", str(fifo), env={"IAMCHECK_ENDPOINT": demo.url})
+    assert run.exit_code == 2 and "sent nothing within 10 s" in run.stderr, run.stderr
+    assert time.monotonic() - started < 15
     assert demo.request_counts() == {}
