@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from iamcheck.settings import Secret, Settings, endpoint_from, read_api_key
+from iamcheck.settings import Secret, Settings, endpoint_from
 
 if TYPE_CHECKING:
     from iamcheck.ibm.session import IbmSession
@@ -26,6 +26,23 @@ class Connection:
     demo_key: int = 0  # with --demo, which of the demo's API keys signs in (0: the administrator)
 
 
+def _api_key(conn: Connection) -> Secret:
+    """The key by iamcheck's precedence; which source it came from is said with --debug."""
+    import sys
+
+    from iamcheck.credentials import ApiKey, resolve
+    from iamcheck.errors import BadInput
+
+    creds = resolve(conn.apikey_file)
+    for note in creds.notes:
+        print(f"iamcheck: {note}", file=sys.stderr)
+    if conn.debug:
+        print(f"iamcheck: debug: credentials from {creds.source}", file=sys.stderr)
+    if not isinstance(creds, ApiKey):  # IAMCHECK_AUTH_TYPE names a trusted profile
+        raise BadInput(f"{creds.source}: trusted profiles are not wired into the commands yet")
+    return creds.secret
+
+
 @contextmanager
 def open_session(conn: Connection) -> Iterator[IbmSession]:
     """An IBM session; with --demo, against an emulator serving the demo account meanwhile."""
@@ -33,7 +50,7 @@ def open_session(conn: Connection) -> Iterator[IbmSession]:
 
     if not conn.demo:
         settings = Settings(
-            apikey=read_api_key(conn.apikey_file),
+            apikey=_api_key(conn),
             endpoint=endpoint_from(conn.endpoint),
             account_id=conn.account,
             concurrency=conn.concurrency,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,28 +43,17 @@ class Settings:
 
 
 def read_api_key(apikey_file: Path | None) -> Secret:
-    """The key from --apikey-file or IBMCLOUD_API_KEY; never from a command-line value."""
-    if apikey_file is not None:
-        try:
-            mode = apikey_file.stat().st_mode
-            text = apikey_file.read_text(encoding="utf-8").strip()
-        except OSError as err:
-            raise BadInput(f"--apikey-file: cannot read {apikey_file} ({err.strerror})") from None
-        except UnicodeDecodeError:
-            raise BadInput(f"--apikey-file: {apikey_file} is not text") from None
-        if mode & (stat.S_IRGRP | stat.S_IROTH):
-            print(
-                f"iamcheck: warning: {apikey_file} is readable by other users; "
-                f"run: chmod 600 {apikey_file}",
-                file=sys.stderr,
-            )
-        if not text:
-            raise BadInput(f"--apikey-file: {apikey_file} is empty")
-        return Secret(text)
-    value = os.environ.get(ENV_API_KEY, "").strip()
-    if not value:
-        raise BadInput(f"no API key: set {ENV_API_KEY} or pass --apikey-file FILE (or try --demo)")
-    return Secret(value)
+    """The API key by iamcheck's precedence (iamcheck/credentials.py); never from a
+    command-line value. What the reading noticed (a JSON key file, a file others may read)
+    goes to stderr."""
+    from iamcheck.credentials import ApiKey, resolve
+
+    creds = resolve(apikey_file)
+    for note in creds.notes:
+        print(f"iamcheck: {note}", file=sys.stderr)
+    if not isinstance(creds, ApiKey):  # a trusted profile named by the SDK's configuration
+        raise BadInput(f"{creds.source}: trusted profiles are not wired into this command yet")
+    return creds.secret
 
 
 def check_endpoint(url: str, source: str = "--endpoint") -> str:
