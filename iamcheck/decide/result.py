@@ -28,6 +28,26 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class LinkHolder:
+    """P5: a compute resource linked to a trusted profile: a holder of kind "profile link"."""
+
+    profile_iam_id: str
+    profile_name: str
+    cr_type: str  # VSI | IKS_SA | ROKS_SA | CE
+    crn: str
+    link_name: str = ""
+    namespace: str = ""
+    resource_name: str = ""
+    verdict: Verdict = Verdict.ALLOW
+    kind: str = "profile link"
+
+    def describe(self) -> str:
+        where = "/".join(p for p in (self.namespace, self.resource_name) if p)
+        return (f"{self.cr_type} {self.crn}{' ' + where if where else ''} (linked to trusted "
+                f"profile {self.profile_name or self.profile_iam_id})")
+
+
+@dataclass(frozen=True)
 class Scope:
     """A readable piece of "the instances a subject can open"."""
 
@@ -86,7 +106,66 @@ class AccountResult:
         actions = self.requirement.actions
         found = [g for item in survey(self._ctx, subject, instance, keep)
                  for g in grants_of(item, actions)]
+        if (self._ctx.directory.profile_routes(subject) and self._profiles[subject].allow & bit
+                and {g.action for g in found} != set(actions)):
+            return self.decision(subject, instance_id).grants  # allowed through a profile (P5)
         return tuple(sorted_grants(found))
+
+    def scope_grants(self, subject: str, scope: Scope) -> tuple[Grant, ...]:
+        """Every grant that supplies a required action on some instance of `scope`: the
+        attribution of a scope names each policy covering part of it, not only those that
+        cover its first instance."""
+        found: dict[tuple[object, ...], Grant] = {}
+        for instance_id in self._representatives(subject, scope):
+            for grant in self.grants(subject, instance_id):
+                key = (grant.action, grant.policy_id, grant.via, grant.role_crn)
+                found.setdefault(key, grant)
+        return tuple(sorted_grants(list(found.values())))
+
+    def _representatives(self, subject: str, scope: Scope) -> list[str]:
+        """Few instances of the scope that together meet every policy covering part of it."""
+        bits = self._index.bits_of(set(scope.instance_ids))
+        if self._supply is None:
+            return list(scope.instance_ids)
+        out: list[str] = []
+        seen_bits = 0
+        for policy in self._reaching(subject):
+            cover = self._covers(policy) & bits
+            if cover and not cover & seen_bits:  # no chosen instance meets this policy yet
+                position = next(members(cover))
+                out.append(self.instances[position].id)
+                seen_bits |= 1 << position
+        return out or list(scope.instance_ids[:1])
+
+    def _reaching(self, subject: str) -> list[Policy]:
+        """The policies that may reach the subject (own, groups, public, rule paths, and the
+        trusted profiles it may apply)."""
+        directory = self._ctx.directory
+        out: list[Policy] = []
+        for via in directory.vias(subject):
+            out += directory.policies(via, subject)
+        for route in directory.profile_routes(subject):
+            for via in directory.vias(route.profile.iam_id):
+                out += directory.policies(via, route.profile.iam_id)
+        return out
+
+    def link_holders(self, instance_id: str) -> tuple[LinkHolder, ...]:
+        """P5: the compute resources linked to a trusted profile that can (allow) or may
+        (unknown) open the instance; they act as the profile."""
+        bit = self._bit(instance_id)
+        out: list[LinkHolder] = []
+        for subject in self.subjects:
+            profile = self._ctx.directory.profiles.get(subject)
+            if profile is None:
+                continue
+            bits = self._profiles[subject]
+            verdict = Verdict.ALLOW if bits.allow & bit else (
+                Verdict.UNKNOWN if bits.unknown & bit else None)
+            if verdict is not None:
+                out += [LinkHolder(profile.iam_id, profile.name, link.cr_type, link.crn,
+                                   link.name, link.namespace, link.resource_name, verdict)
+                        for link in profile.links]
+        return tuple(out)
 
     def _covers(self, policy: Policy) -> Bits:
         """Where the policy surely supplies some required action."""
