@@ -210,14 +210,11 @@ class ProfileRule:
     cr_type: str = ""
 
 
-ComputeResourceType = Literal["VSI", "IKS_SA", "ROKS_SA", "CE"]
-
-
 @dataclass(frozen=True)
 class ProfileLink:
     """A compute resource linked to a trusted profile: it acts as the profile."""
 
-    cr_type: str  # ComputeResourceType as IBM spells it; kept as read
+    cr_type: str  # VSI, IKS_SA, ROKS_SA or CE as IBM spells it; kept as read
     crn: str
     id: str = ""
     name: str = ""  # the link's own name

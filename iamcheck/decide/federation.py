@@ -74,7 +74,7 @@ def condition(cond: RuleClaim, claim: str | tuple[str, ...] | None) -> Tri:
     if len(values) != 1:
         return Tri.MAYBE
     wanted = values[0]
-    fold = op.endswith("IGNORE_CASE")
+    fold = op in ("EQUALS_IGNORE_CASE", "NOT_EQUALS_IGNORE_CASE")
     same = claim.casefold() == wanted.casefold() if fold else claim == wanted
     return tri(not same) if op.startswith("NOT_") else tri(same)
 
