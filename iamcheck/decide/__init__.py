@@ -11,7 +11,7 @@ from __future__ import annotations
 from iamcheck.decide.account import decide_account
 from iamcheck.decide.cbr import covering_rules
 from iamcheck.decide.decide import decide
-from iamcheck.decide.result import AccountResult, LinkHolder, Scope
+from iamcheck.decide.result import AccountResult, LinkHolder, RuleExposure, Scope
 from iamcheck.decide.risks import Finding, risks
 from iamcheck.decide.verdict import (
     ContextRule,
@@ -36,6 +36,7 @@ __all__ = [
     "NearMiss",
     "NearMissKind",
     "Reason",
+    "RuleExposure",
     "Scope",
     "UncertainKind",
     "UncertainPath",

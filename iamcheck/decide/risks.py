@@ -22,7 +22,8 @@ HIGH, WARNING, INFO = "high", "warning", "info"
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # public_access | dynamic_group | expired_but_active | template_managed
+    kind: str  # public_access | dynamic_group | trusted_profile | expired_but_active |
+    #            template_managed
     severity: str  # high | warning | info
     rule: str  # the rule id behind it, "" when none applies
     policy_id: str
@@ -62,6 +63,18 @@ def risks(account: AccountData, requirement: Requirement, at: datetime) -> tuple
                 "dynamic_group", WARNING, "P3", policy.id, subject,
                 f"{gives} ({', '.join(carried)}) to group {group.name}, which users join "
                 f"through dynamic rule {rules}: who gets it depends on identity-provider claims"))
+        profile = ctx.directory.profiles.get(subject)
+        if profile is not None and carried and ctx.rule(policy) is not Tri.NO:
+            claim_rules = [r for r in profile.rules if r.type in ("Profile-SAML", "")]
+            if claim_rules or profile.links:
+                who = [f"'{r.name}' ({r.id}: anyone who "
+                       f"{describe_rule(r.realm_name, r.conditions)})" for r in claim_rules]
+                who += [f"{link.cr_type} {link.crn}" for link in profile.links]
+                out.append(Finding(
+                    "trusted_profile", WARNING, "P5", policy.id, subject,
+                    f"{gives} ({', '.join(carried)}) to trusted profile "
+                    f"{profile.name or profile.iam_id}, which these may apply: "
+                    + "; ".join(who)))
         out += _expired(ctx, policy, subject, gives)
         if policy.template_managed and carried:
             out.append(Finding(

@@ -102,3 +102,26 @@ def test_decide_account_agrees_with_claims() -> None:
         for subject in result.subjects:
             assert result.verdict(subject, instance().id) is decide(
                 ACCT, REQ, subject, instance(), AT, claims=claims).verdict, (subject, claims)
+
+
+def test_rule_exposures_are_one_entry_per_group_rule_with_who_and_what() -> None:
+    insts = [instance("0717_a-1"), instance("0717_b-1", rg="rg-b")]
+    acct = account(users=[user(), user(BOB)], groups=[group(rules=[fed_rule(), SECOND])],
+                   memberships=[Membership(OPS, BOB, how="dynamic")],
+                   policies=[full("p1", OPS, resource=[("serviceName", "is"),
+                                                        ("resourceGroupId", "rg-a")])],
+                   instances=insts)
+    claims = claims_for(ALICE, groups=["vm-operators"])
+    exposures = decide_account(acct, REQ, AT, claims=claims).rule_exposures()
+    assert [(e.holder_name, e.rule_id) for e in exposures] == [
+        ("ops", "ClaimRule-1"), ("ops", "ClaimRule-2")]
+    first, second = exposures
+    assert first.gives == ("0717_a-1",) and first.may_give == ()
+    assert first.admitted == (ALICE,) and first.undecided == ()  # Bob is in it already
+    assert second.admitted == () and second.undecided == ()  # the claims exclude Alice
+    assert first.who() == f"anyone who signs in through {FED_REALM} with groups CONTAINS " \
+        "vm-operators"
+    plain = decide_account(acct, REQ, AT).rule_exposures()
+    assert plain[0].undecided == (ALICE,) and plain[1].undecided == (ALICE,)
+    result = decide_account(acct, REQ, AT, claims=claims)
+    assert result.decided_with_claims(ALICE) and not result.decided_with_claims(BOB)

@@ -71,3 +71,15 @@ def test_findings_are_sorted_most_severe_first() -> None:
     assert kinds(acct) == [("public_access", "pub", "high"), ("dynamic_group", "dyn", "warning"),
                            ("template_managed", "tpl", "info")]
     assert "only for Cloud Object Storage" in risks(acct, REQ, AT)[0].detail
+
+
+def test_console_through_a_trusted_profile_names_who_may_apply_it() -> None:
+    from iamcheck.model import ProfileLink
+    from tests.unit.decide_builders import PROFILE, saml_rule, trusted_profile
+
+    link = ProfileLink("VSI", "crn:v1:bluemix:public:is:us-south-1:a/x::instance:0717_t")
+    acct = account(profiles=[trusted_profile(rules=[saml_rule()], links=[link])],
+                   policies=[full("prof", PROFILE), policy("prof-view", PROFILE, VIEWER)])
+    found = risks(acct, REQ, AT)
+    assert [(f.kind, f.policy_id, f.rule) for f in found] == [("trusted_profile", "prof", "P5")]
+    assert "sre from the IdP" in found[0].detail and link.crn in found[0].detail
