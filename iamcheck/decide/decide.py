@@ -123,31 +123,38 @@ def decide_in(ctx: Context, subject: str, instance: Instance) -> Decision:
               for g in gaps]
     if gaps:
         verdict = Verdict.UNKNOWN
+    # What follows lowers the verdict; the explanation leads with the rule that did it, then
+    # explains the verdict the policies give.
+    explained, lead = verdict, []
     if identity.kind == "user" and ctx.profiles_gap is not None and verdict is Verdict.DENY:
         verdict = Verdict.UNKNOWN
         layer = UncertainPath(UncertainKind.GAP, missing or actions, "V5",
                               describe_layer(ctx.profiles_gap) + ": a profile the user may "
                               "apply could give the access")
         paths.append(layer)
-        extra.append(Reason(layer.rule, layer.detail))
+        lead.append(Reason(layer.rule, layer.detail))
     if identity.cannot_sign_in:
-        verdict = Verdict.DENY
+        verdict = explained = Verdict.DENY
     elif identity.state_unknown and verdict is Verdict.ALLOW:
         verdict = Verdict.UNKNOWN
-        paths.append(UncertainPath(UncertainKind.USER_STATE, actions, "V4",
-                                   f"iamcheck does not know the user state "
-                                   f"'{identity.user.state if identity.user else ''}'"))
+        state = UncertainPath(UncertainKind.USER_STATE, actions, "V4",
+                              f"iamcheck does not know the user state "
+                              f"'{identity.user.state if identity.user else ''}': the policies "
+                              "give every required action, but a state may keep the user out")
+        paths.append(state)
+        lead.append(Reason(state.rule, state.detail))
     context = ctx.context_rules(instance)
     strict_blocked = verdict is Verdict.ALLOW and ctx.context_blocks_allow(instance)
     if strict_blocked:
         verdict = Verdict.UNKNOWN
+    after = context_reasons(ctx, context, strict_blocked)
+    if strict_blocked:
+        lead, after = [*lead, after[0]], after[1:]
 
-    misses = near_misses(ctx, seen, missing, paths) if missing and verdict is not Verdict.ALLOW \
-        else ()
-    reasons = reasons_for(ctx, verdict, identity, instance, grants, missing, misses, paths, gaps,
-                          seen)
-    reasons += extra
-    reasons += context_reasons(ctx, context, strict_blocked)
+    misses = near_misses(ctx, seen, missing, paths) if missing and explained is not \
+        Verdict.ALLOW else ()
+    reasons = lead + reasons_for(ctx, explained, identity, instance, grants, missing, misses,
+                                 paths, gaps, seen) + extra + after
     return Decision(verdict, subject, instance.id, ctx.requirement.id, ctx.at, tuple(grants),
                     missing, misses, tuple(paths), tuple(reasons), context)
 

@@ -16,7 +16,6 @@ from iamcheck.decide.verdict import (
     Grant,
     NearMiss,
     Reason,
-    UncertainKind,
     UncertainPath,
     Verdict,
 )
@@ -43,14 +42,8 @@ def reasons_for(ctx: Context, verdict: Verdict, identity: Identity, instance: In
         out.append(Reason("V1", f"{identity.label()} holds every required action on "
                                 f"{target}: {held}"))
     elif verdict is Verdict.UNKNOWN and not gaps:
-        if missing:
-            out.append(Reason("V2", f"not certain on {target}: {', '.join(missing)} could come "
-                                    "only through an uncertain path"))
-        else:
-            state = next((p for p in paths if p.kind is UncertainKind.USER_STATE), None)
-            if state is not None:
-                out.append(Reason("V4", f"{identity.label()}: the policies give every required "
-                                        f"action on {target}, but {state.detail}"))
+        out.append(Reason("V2", f"not certain on {target}: {', '.join(missing)} could come "
+                                "only through an uncertain path"))
     elif verdict is Verdict.DENY and missing:
         out.append(Reason("V3", f"{identity.label()} lacks {', '.join(missing)} on {target}"))
         if chosen:

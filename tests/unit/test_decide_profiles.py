@@ -112,7 +112,8 @@ def test_profiles_unread_make_a_users_deny_unknown_but_keep_allows() -> None:
                    layer_gaps=(LayerGap("trusted_profiles", "HTTP 403"),))
     alice = decide(acct, REQ, ALICE, instance(), AT)
     assert alice.verdict is Verdict.UNKNOWN
-    assert any(r.rule == "V5" and "trusted profiles" in r.text for r in alice.reasons)
+    assert alice.reasons[0].rule == "V5" and "trusted profiles" in alice.reasons[0].text
+    assert alice.reasons[1].rule == "V3"  # then why the policies deny
     assert decide(acct, REQ, BOB, instance(), AT).verdict is Verdict.ALLOW
     result = decide_account(acct, REQ, AT)
     assert result.verdict(ALICE, instance().id) is Verdict.UNKNOWN
