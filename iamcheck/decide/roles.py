@@ -103,6 +103,16 @@ class RoleBook:
                 self._sources[action] = [c for c in children if c.carries(action)]
         self._uses: dict[tuple[object, ...], tuple[RoleUse, ...]] = {}
 
+    def unexpanded_actions(self) -> tuple[str, ...]:
+        """Required actions no catalogue read carries. For the reader: when the service's own
+        answer leaves some, read the child catalogue (`is.instance`) too (R2)."""
+        return tuple(a for a in sorted(self.required) if not self._sources[a])
+
+    def needs_display(self, policy: Policy) -> bool:
+        """Whether some role of the policy is expanded by no catalogue read, so that the
+        reader should read the policy with format=display (R2)."""
+        return any(use.maybe for use in self.uses(policy.role_ids))
+
     def resolve(self, role_id: str) -> tuple[Role | None, bool]:
         """The role a role id names (own catalogue first), and whether it took R4 to find it."""
         for catalogue in self._all:

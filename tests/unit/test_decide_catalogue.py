@@ -65,3 +65,14 @@ def test_display_roles_expand_what_no_catalogue_lists() -> None:
 def test_an_unknown_role_is_uncertain_not_a_deny() -> None:
     assert verdict(CHILD, OPERATOR, "crn:v1:bluemix:public:is::::serviceRole:NewConsole") \
         is Verdict.UNKNOWN
+
+
+def test_what_the_reader_asks_the_role_book() -> None:
+    from iamcheck.decide.roles import RoleBook
+    from tests.unit.decide_builders import ROLES
+
+    assert RoleBook(EMPTY_IS, REQ).unexpanded_actions() == tuple(sorted(REQ.actions))
+    assert RoleBook(EMPTY_IS + CHILD, REQ).unexpanded_actions() == ()
+    book = RoleBook(ROLES, REQ)
+    assert not book.needs_display(policy("p1", ALICE, OPERATOR, CONSOLE))
+    assert book.needs_display(policy("p2", ALICE, "crn:v1:bluemix:public:iam::::serviceRole:X"))
