@@ -55,6 +55,10 @@ def reasons_for(ctx: Context, verdict: Verdict, identity: Identity, instance: In
                                 "account: only its own policies and the Public Access group "
                                 "count"))
     _add(out, grant_notes(ctx, chosen, seen, identity))
+    if identity.user is not None and identity.user.state == "DISABLED_CLASSIC_INFRASTRUCTURE":
+        out.append(Reason("V4", f"{identity.label()} is DISABLED_CLASSIC_INFRASTRUCTURE: that "
+                                "state loses classic infrastructure only; VPC access is "
+                                "decided by the policies"))
     if verdict is Verdict.UNKNOWN:
         for action in missing:
             path = next((p for p in paths if action in p.actions and p.rule != "V5"), None)

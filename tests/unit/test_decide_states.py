@@ -32,6 +32,10 @@ def one(state: str, *policies: object) -> Verdict:
 def test_states_decided_by_policies(state: str) -> None:
     assert one(state, full("p1", ALICE)) is Verdict.ALLOW
     assert one(state) is Verdict.DENY
+    acct = account(users=[user(state=state)], policies=[full("p1", ALICE)],
+                   instances=[instance()])
+    noted = [r for r in decide(acct, REQ, ALICE, instance(), AT).reasons if r.rule == "V4"]
+    assert len(noted) == (state != "ACTIVE")
 
 
 @pytest.mark.parametrize("state", ["PENDING", "PROCESSING", "VPN_ONLY", "SUSPENDED", "INVALID"])
