@@ -70,7 +70,8 @@ class ProfileRoute:
 
     profile: TrustedProfile
     rule: ProfileRule
-    admits: Tri  # MAYBE without claims; YES/NO with them
+    admits: Tri  # MAYBE without claims; YES/NO with them (MAYBE if they cannot settle it)
+    claimed: bool = False  # the --claims file covers the user
 
     @property
     def via(self) -> Via:
@@ -78,7 +79,7 @@ class ProfileRoute:
                    certain=self.admits is Tri.YES, dynamic_rule=self.rule.name,
                    rule_id=self.rule.id, realm=self.rule.realm_name,
                    expiration_hours=self.rule.expiration_hours, conditions=self.rule.conditions,
-                   by_claims=self.admits is not Tri.MAYBE)
+                   by_claims=self.claimed)
 
 
 class Directory:
@@ -170,7 +171,8 @@ class Directory:
             found = () if user is None else tuple(
                 route for profile, rule in self._saml
                 if (route := ProfileRoute(profile, rule, admits(
-                    rule.realm_name, rule.conditions, claims))).admits is not Tri.NO)
+                    rule.realm_name, rule.conditions, claims), claims is not None)).admits
+                is not Tri.NO)
             self._routes[iam_id] = found
         return found
 

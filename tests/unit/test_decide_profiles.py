@@ -132,3 +132,12 @@ def test_decide_account_agrees_for_profiles() -> None:
         for subject in allowed:
             assert result.grants(subject, instance().id) == decide(
                 PROFILED, REQ, subject, instance(), AT, claims=claims).grants
+
+
+def test_claims_that_cannot_settle_the_rule_say_so() -> None:
+    odd = saml_rule(operator="EQUALS", value="sre")  # EQUALS against a list: undocumented
+    acct = account(users=[user()], profiles=[trusted_profile(rules=[odd])],
+                   policies=[full("prof", PROFILE)], instances=[instance()])
+    d = decide(acct, REQ, ALICE, instance(), AT, claims=claims_for(ALICE, groups=["sre"]))
+    assert d.verdict is Verdict.UNKNOWN
+    assert "cannot settle" in next(p for p in d.uncertain if p.rule == "P5").detail
