@@ -166,15 +166,20 @@ class Directory:
         """P5: the profiles a user may apply through a claim rule (not those claims exclude)."""
         found = self._routes.get(iam_id)
         if found is None:
-            user = self.users.get(iam_id)
-            claims = self.claims.for_user(user) if user is not None and self.claims else None
-            found = () if user is None else tuple(
-                route for profile, rule in self._saml
-                if (route := ProfileRoute(profile, rule, admits(
-                    rule.realm_name, rule.conditions, claims), claims is not None)).admits
-                is not Tri.NO)
-            self._routes[iam_id] = found
+            found = self._routes[iam_id] = self._profile_routes(iam_id)
         return found
+
+    def _profile_routes(self, iam_id: str) -> tuple[ProfileRoute, ...]:
+        user = self.users.get(iam_id)
+        if user is None:
+            return ()
+        claims = self.claims.for_user(user) if self.claims else None
+        out: list[ProfileRoute] = []
+        for profile, rule in self._saml:
+            result = admits(rule.realm_name, rule.conditions, claims)
+            if result is not Tri.NO:
+                out.append(ProfileRoute(profile, rule, result, claims is not None))
+        return tuple(out)
 
     def group_via(self, group_id: str, rule: str = "") -> Via:
         name = self.group_names.get(group_id, "")
