@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 PUBLIC_ACCESS_GROUP_ID = "AccessGroupId-PublicAccess"
 
@@ -55,6 +56,9 @@ class Policy:
     pattern: str | None = None
     description: str = ""
     template_managed: bool = False  # created from an enterprise template
+    # R2: the policy's own enriched roles (read with format=display), each with its actions;
+    # empty when the reader did not ask for them
+    display_roles: tuple[Role, ...] = ()
 
     def subject_value(self, key: str) -> str | None:
         for attr in self.subject:
@@ -70,6 +74,9 @@ class Role:
     kind: str  # "system" | "service" | "custom"
     actions: frozenset[str]
     service_name: str | None = None  # custom roles name their service
+    # R2: the service_name of the /v2/roles answer that listed it ("" = the requirement's own
+    # service, e.g. "is"; "is.instance" for the child catalogue read as a fallback)
+    catalogue: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,3 +187,146 @@ class AccountData:
     resource_groups: tuple[ResourceGroup, ...] = ()
     instances: tuple[Instance, ...] = ()
     gaps: tuple[Gap, ...] = field(default=())
+    profiles: tuple[TrustedProfile, ...] = ()  # P5
+    cbr_zones: tuple[CbrZone, ...] = ()  # G1
+    cbr_rules: tuple[CbrRule, ...] = ()  # G1
+    layer_gaps: tuple[LayerGap, ...] = ()  # V5: profiles or CBR rules the caller may not read
+
+
+@dataclass(frozen=True)
+class ProfileRule:
+    """A trusted profile's claim rule (IAM Identity /v1/profiles/{id}/rules).
+
+    `Profile-SAML` rules admit federated users whose IdP claims match; `Profile-CR` rules admit
+    compute resources of `cr_type` whose attributes match.
+    """
+
+    id: str
+    name: str
+    type: str  # "Profile-SAML" | "Profile-CR"
+    realm_name: str = ""
+    expiration_hours: int = 0
+    conditions: tuple[RuleClaim, ...] = ()
+    cr_type: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileLink:
+    """A compute resource linked to a trusted profile: it acts as the profile."""
+
+    cr_type: str  # VSI, IKS_SA, ROKS_SA or CE as IBM spells it; kept as read
+    crn: str
+    id: str = ""
+    name: str = ""  # the link's own name
+    namespace: str = ""  # Kubernetes service accounts
+    resource_name: str = ""  # link.name: the service account (or resource) name
+
+
+@dataclass(frozen=True)
+class TrustedProfile:
+    """P5: a subject of its own; its policies name it by `iam_id` (iam-Profile-...)."""
+
+    id: str
+    iam_id: str
+    name: str
+    description: str = ""
+    rules: tuple[ProfileRule, ...] = ()
+    links: tuple[ProfileLink, ...] = ()
+
+
+CbrMode = Literal["enabled", "disabled", "report"]
+
+
+@dataclass(frozen=True)
+class CbrAddress:
+    type: str  # ipAddress | ipRange | subnet | vpc | serviceRef
+    value: str
+
+
+@dataclass(frozen=True)
+class CbrZone:
+    id: str
+    name: str
+    addresses: tuple[CbrAddress, ...] = ()
+    excluded: tuple[CbrAddress, ...] = ()
+
+
+@dataclass(frozen=True)
+class CbrAttribute:
+    """A context or resource attribute of a CBR rule (name, value, optional operator)."""
+
+    name: str
+    value: str
+    operator: str = ""  # resources: "" or stringEquals, stringMatch
+
+
+@dataclass(frozen=True)
+class CbrContext:
+    attributes: tuple[CbrAttribute, ...] = ()
+
+
+@dataclass(frozen=True)
+class CbrResource:
+    attributes: tuple[CbrAttribute, ...] = ()
+    tags: tuple[CbrAttribute, ...] = ()
+
+
+@dataclass(frozen=True)
+class CbrRule:
+    """G1: every applicable rule must allow the request's context (zone, endpoint, MFA)."""
+
+    id: str
+    enforcement_mode: str  # CbrMode as IBM spells it; anything else is read as enforcing
+    contexts: tuple[CbrContext, ...] = ()
+    resources: tuple[CbrResource, ...] = ()
+    description: str = ""
+    operations: tuple[str, ...] = ()  # api types; empty = all
+
+
+LayerName = Literal["trusted_profiles", "cbr"]
+
+
+@dataclass(frozen=True)
+class LayerGap:
+    """V5 for a whole layer the caller may not read: trusted profiles or CBR rules.
+
+    Kept apart from Gap: a missing layer never makes an allow by policies unknown by itself;
+    it stops iamcheck from denying (profiles) or, under --strict-context, from allowing (CBR).
+    """
+
+    layer: LayerName
+    reason: str
+
+
+@dataclass(frozen=True)
+class UserClaims:
+    """What one user presents at a federated login (from --claims FILE)."""
+
+    realm: str | None  # the IdP URL (or appid://realm) the user signs in through; None: none
+    claims: tuple[tuple[str, str | tuple[str, ...]], ...] = ()  # sorted by claim name
+
+    def get(self, claim: str) -> str | tuple[str, ...] | None:
+        for name, value in self.claims:
+            if name == claim:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class Claims:
+    """The --claims FILE: per user (by email or IAM ID), and "*" for everyone else."""
+
+    by_iam_id: tuple[tuple[str, UserClaims], ...] = ()
+    by_email: tuple[tuple[str, UserClaims], ...] = ()  # emails lower-cased
+    everyone_else: UserClaims | None = None
+
+    def for_user(self, user: User) -> UserClaims | None:
+        """The claims the file gives `user`, or None when it does not cover them."""
+        for iam_id, found in self.by_iam_id:
+            if iam_id == user.iam_id:
+                return found
+        email = user.email.lower()
+        for address, found in self.by_email:
+            if email and address == email:
+                return found
+        return self.everyone_else

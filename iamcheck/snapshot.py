@@ -14,15 +14,25 @@ from iamcheck.errors import BadInput
 from iamcheck.model import (
     AccessGroup,
     AccountData,
+    CbrAddress,
+    CbrAttribute,
+    CbrContext,
+    CbrResource,
+    CbrRule,
+    CbrZone,
     Gap,
     GroupRule,
     Instance,
+    LayerGap,
     Membership,
     Policy,
+    ProfileLink,
+    ProfileRule,
     ResourceGroup,
     Role,
     RuleClaim,
     ServiceId,
+    TrustedProfile,
     User,
 )
 from iamcheck.policy_json import attributes_from_json, rule_from_json
@@ -36,6 +46,9 @@ def to_json(data: AccountData) -> dict[str, Any]:
     body["read_at"] = data.read_at.isoformat()
     for role in body["roles"]:
         role["actions"] = sorted(role["actions"])
+    for policy in body["policies"]:
+        for role in policy["display_roles"]:
+            role["actions"] = sorted(role["actions"])
     for inst in body["instances"]:
         inst["access_tags"] = sorted(inst["access_tags"])
     for gap in body["gaps"]:
@@ -101,8 +114,48 @@ def _policy(raw: dict[str, Any]) -> Policy:
         tags=attributes_from_json(raw["tags"]),
         role_ids=tuple(raw["role_ids"]),
         rule=rule_from_json(raw["rule"]) if raw["rule"] else None,
+        display_roles=tuple(_role(r) for r in raw.get("display_roles", [])),
     )
     return policy
+
+
+def _role(raw: dict[str, Any]) -> Role:
+    role: Role = _build(Role, raw, actions=frozenset(raw["actions"]))
+    return role
+
+
+def _profile(raw: dict[str, Any]) -> TrustedProfile:
+    rules = tuple(
+        _build(ProfileRule, r, conditions=tuple(_build(RuleClaim, c) for c in r["conditions"]))
+        for r in raw["rules"]
+    )
+    links = tuple(_build(ProfileLink, link) for link in raw["links"])
+    profile: TrustedProfile = _build(TrustedProfile, raw, rules=rules, links=links)
+    return profile
+
+
+def _cbr_zone(raw: dict[str, Any]) -> CbrZone:
+    zone: CbrZone = _build(
+        CbrZone, raw,
+        addresses=tuple(_build(CbrAddress, a) for a in raw["addresses"]),
+        excluded=tuple(_build(CbrAddress, a) for a in raw["excluded"]),
+    )
+    return zone
+
+
+def _cbr_rule(raw: dict[str, Any]) -> CbrRule:
+    def attrs(items: list[dict[str, Any]]) -> tuple[CbrAttribute, ...]:
+        return tuple(_build(CbrAttribute, a) for a in items)
+
+    rule: CbrRule = _build(
+        CbrRule, raw,
+        contexts=tuple(_build(CbrContext, c, attributes=attrs(c["attributes"]))
+                       for c in raw["contexts"]),
+        resources=tuple(_build(CbrResource, r, attributes=attrs(r["attributes"]),
+                               tags=attrs(r["tags"])) for r in raw["resources"]),
+        operations=tuple(raw["operations"]),
+    )
+    return rule
 
 
 def _group(raw: dict[str, Any]) -> AccessGroup:
@@ -123,7 +176,7 @@ def from_json(raw: dict[str, Any]) -> AccountData:
         groups=tuple(_group(g) for g in raw["groups"]),
         memberships=tuple(_build(Membership, m) for m in raw["memberships"]),
         policies=tuple(_policy(p) for p in raw["policies"]),
-        roles=tuple(_build(Role, r, actions=frozenset(r["actions"])) for r in raw["roles"]),
+        roles=tuple(_role(r) for r in raw["roles"]),
         resource_groups=tuple(_build(ResourceGroup, g) for g in raw["resource_groups"]),
         instances=tuple(
             _build(Instance, i, access_tags=frozenset(i["access_tags"])) for i in raw["instances"]
@@ -132,4 +185,9 @@ def from_json(raw: dict[str, Any]) -> AccountData:
             _build(Gap, g, subjects=frozenset(g["subjects"]), instances=frozenset(g["instances"]))
             for g in raw["gaps"]
         ),
+        # written since rules revision 2; older snapshots have none
+        profiles=tuple(_profile(p) for p in raw.get("profiles", [])),
+        cbr_zones=tuple(_cbr_zone(z) for z in raw.get("cbr_zones", [])),
+        cbr_rules=tuple(_cbr_rule(r) for r in raw.get("cbr_rules", [])),
+        layer_gaps=tuple(_build(LayerGap, g) for g in raw.get("layer_gaps", [])),
     )

@@ -19,7 +19,7 @@ from iamcheck.decide.matching import OTHER, SERVICE
 from iamcheck.decide.result import AccountResult, Profile
 from iamcheck.decide.subjects import all_subjects
 from iamcheck.decide.tri import Tri
-from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Gap, Instance, Policy
+from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Claims, Gap, Instance, Policy
 from iamcheck.requirement import Requirement
 
 Supply = tuple[tuple[Bits, Bits], ...]  # per required action: (surely, possibly) supplied
@@ -36,6 +36,7 @@ class _Evaluator:
         self._policies: dict[int, Supply] = {}
         self._groups: dict[str, Supply] = {}
         self._profiles: dict[tuple[object, ...], Profile] = {}
+        self._context: Bits | None = None
 
     def policy(self, policy: Policy) -> Supply:
         found = self._policies.get(id(policy))
@@ -55,12 +56,14 @@ class _Evaluator:
         yes, possible = self.index.scope_bits(scope)
         if rule is Tri.MAYBE:
             yes = 0
-        uses = ctx.roles.uses(policy.role_ids)
+        uses = ctx.uses(policy)
         out = []
         for action in ctx.requirement.actions:
             carried = any(action in u.actions and (scope.scope == SERVICE or u.platform)
                           for u in uses)
-            out.append((yes, possible) if carried else (0, 0))
+            maybe = any(action in u.maybe and (scope.scope == SERVICE or u.platform)
+                        for u in uses)
+            out.append((yes, possible) if carried else (0, possible) if maybe else (0, 0))
         return tuple(out)
 
     def combine(self, supplies: Iterable[Supply], certain: bool = True) -> Supply:
@@ -86,39 +89,78 @@ class _Evaluator:
         identity = directory.identity(subject)
         own = directory.direct_policies(subject)
         certain = directory.certain_groups(subject)
-        uncertain = tuple(sorted(directory.uncertain_groups(subject)))
+        vias = directory.dynamic_vias(subject)
+        admitted = tuple(sorted({v.group_id for v in vias if v.certain}))  # by claims (P3)
+        uncertain = tuple(sorted({v.group_id for v in vias if not v.certain}))
+        routes = tuple((r.profile.iam_id, r.admits) for r in directory.profile_routes(subject))
         gaps = directory.subject_gaps(subject)
-        key = (identity.cannot_sign_in, tuple(id(p) for p in own), certain, uncertain,
-               tuple(id(g) for g in gaps))
+        state = "deny" if identity.cannot_sign_in else (
+            "unknown" if identity.state_unknown else "policies")
+        layer = identity.kind == "user" and self.ctx.profiles_gap is not None
+        key = (state, tuple(id(p) for p in own), certain, admitted, uncertain, routes,
+               tuple(id(g) for g in gaps), layer)
         found = self._profiles.get(key)
         if found is None:
-            found = self._profile(identity.cannot_sign_in, own, certain, uncertain, gaps)
+            found = self._profile(state, own, (*certain, *admitted), uncertain, routes, gaps,
+                                  layer)
             self._profiles[key] = found
         return found
 
-    def _profile(self, signed_out: bool, own: list[Policy], certain: tuple[str, ...],
-                 uncertain: tuple[str, ...], gaps: Iterable[Gap]) -> Profile:
-        sure_parts = [self.policy(p) for p in own]
-        sure_parts += [self.group(g) for g in (*certain, PUBLIC_ACCESS_GROUP_ID)]
+    def _profile(self, state: str, own: list[Policy], certain: tuple[str, ...],
+                 uncertain: tuple[str, ...], routes: tuple[tuple[str, Tri], ...],
+                 gaps: Iterable[Gap], profiles_unread: bool) -> Profile:
+        everything = self.index.all
+        public = self.group(PUBLIC_ACCESS_GROUP_ID)
+        public_sure = self.ctx.directory.public_certain
+        sure_parts = [self.policy(p) for p in own] + [self.group(g) for g in certain]
+        if public_sure:
+            sure_parts.append(public)
+        maybe_parts = [self.group(g) for g in uncertain] + ([] if public_sure else [public])
         supply = self.combine([self.combine(sure_parts),
-                               self.combine((self.group(g) for g in uncertain), certain=False)])
+                               self.combine(maybe_parts, certain=False)])
         held = tuple(yes for yes, _ in supply)
-        allow = reduce(lambda a, b: a & b, held, self.index.all)
-        possible = reduce(lambda a, b: a & b, (p for _, p in supply), self.index.all)
+        allow = reduce(lambda a, b: a & b, held, everything)
+        possible = reduce(lambda a, b: a & b, (p for _, p in supply), everything)
+        for iam_id, admits in routes:  # P5: profiles the user may apply
+            theirs = self.profile(iam_id)
+            if admits is Tri.YES:
+                allow |= theirs.allow
+            possible |= theirs.allow | theirs.unknown
         gap_bits = 0
         for gap in gaps:
-            gap_bits |= self.index.bits_of(gap.instances) if gap.instances else self.index.all
-        if signed_out:  # V4: deny everywhere, whatever the policies say
+            gap_bits |= self.index.bits_of(gap.instances) if gap.instances else everything
+        if state == "deny":  # V4: deny everywhere, whatever the policies say
             return Profile(0, 0, held, True)
         allow &= ~gap_bits  # V5: never allow on partial data
-        return Profile(allow, (possible | gap_bits) & ~allow & self.index.all, held, False)
+        unknown = (possible | gap_bits) & ~allow & everything
+        if profiles_unread:  # V5: a profile iamcheck cannot see may let the user in
+            unknown = everything & ~allow
+        if state == "unknown":  # V4: a state iamcheck does not know is never an allow
+            unknown |= allow
+            allow = 0
+        blocked = allow & self.context_bits()
+        return Profile(allow & ~blocked, unknown | blocked, held, False)
+
+    def context_bits(self) -> Bits:
+        """G1 under strict_context: instances where an allow cannot stand."""
+        if self._context is None:
+            ctx, bits = self.ctx, 0
+            if ctx.strict_context:
+                for position, instance in enumerate(self.index.instances):
+                    if ctx.context_blocks_allow(instance):
+                        bits |= 1 << position
+            self._context = bits
+        return self._context
 
 
 def decide_account(account: AccountData, requirement: Requirement, at: datetime,
                    subjects: Iterable[str] | None = None,
-                   instances: Iterable[str | Instance] | None = None) -> AccountResult:
-    """Verdicts for every (subject, instance) pair; subjects and instances default to all."""
-    ctx = Context(account, requirement, at)
+                   instances: Iterable[str | Instance] | None = None, *,
+                   claims: Claims | None = None,
+                   strict_context: bool = False) -> AccountResult:
+    """Verdicts for every (subject, instance) pair; subjects (users, service IDs, trusted
+    profiles) and instances default to all. `claims` and `strict_context` as for decide()."""
+    ctx = Context(account, requirement, at, claims, strict_context)
     chosen = _instances(account, instances)
     index = InstanceIndex(chosen)
     evaluator = _Evaluator(ctx, index)

@@ -77,11 +77,14 @@ class InstanceIndex:
             self._atoms[key] = found
         return found
 
-    def _lookup(self, atom: Atom, value: str) -> Bits:
+    def _lookup(self, atom: Atom, value: str, star: bool = True) -> Bits:
+        """Instances whose field equals `value`; "*" is every value when `star` (S4)."""
         if atom.field == "access_tags":
             return self.by_tag_key.get(atom.key, 0) if value == "*" else self.by_tag.get(
                 f"{atom.key}:{value}", 0)
-        return self.all if value == "*" else self.by_value[atom.field].get(value, 0)
+        if star and value == "*":
+            return self.all
+        return self.by_value[atom.field].get(value, 0)
 
     def _fast(self, atom: Atom) -> tuple[Bits, Bits] | None:
         # stringEquals (and its AnyOf) by index; everything else by the shared Atom.test.
@@ -93,7 +96,7 @@ class InstanceIndex:
                 and all(isinstance(v, str) for v in atom.value)):
             bits = 0
             for value in atom.value:
-                bits |= self._lookup(atom, value)
+                bits |= self._lookup(atom, value, star=False)  # literal inside AnyOf
             return bits, bits
         return None
 

@@ -176,7 +176,8 @@ def explain(rule: Rule, at: datetime) -> RuleState:
     starts = next_start(rule, at)
     bounds = _bounds(rule)
     if starts is not None:
-        if any(low > at for low in bounds[0]):
+        # at an exclusive start (dateTimeGreaterThan, at == bound) it is not active yet either
+        if any(low >= at for low in bounds[0]):
             return RuleState(status, NOT_YET_ACTIVE, starts,
                              f"its rule is not active yet: it starts {_show(starts)}")
         return RuleState(status, OUTSIDE_WINDOW, starts,

@@ -63,14 +63,17 @@ def string_test(operator: str, expected: AttributeValue, actual: str | None) -> 
             return Tri.MAYBE
         if actual is None:
             return Tri.NO
-        if operator == EQUALS:
+        if operator == EQUALS:  # S3-S5: stringEquals "*" is IBM's "every value"
             return tri(text == "*" or text == actual)
         return tri(glob(text).fullmatch(actual) is not None)
     if operator in (EQUALS_ANY, MATCH_ANY):
         if not isinstance(expected, tuple):
             return Tri.MAYBE
-        single = EQUALS if operator == EQUALS_ANY else MATCH
-        return any_of(string_test(single, item, actual) for item in expected)
+        if operator == EQUALS_ANY:  # S4 (rev 2): "*" is a literal value here, not "all"
+            if not all(isinstance(item, str) for item in expected):
+                return Tri.MAYBE
+            return Tri.NO if actual is None else tri(actual in expected)
+        return any_of(string_test(MATCH, item, actual) for item in expected)
     return Tri.MAYBE
 
 

@@ -51,8 +51,9 @@ def _one(ctx: Context, item: Seen, action: str) -> NearMiss | None:
     if usable:
         return _one_defect(ctx, item, action)
     policy, via = item.policy, item.via
-    if not item.certain:
-        return None
+    settled = item.active and item.match.status is Tri.YES and item.rule is Tri.YES
+    if not settled or item.maybe_usable(action):
+        return None  # an unexpanded role is an uncertain path (R2), not a miss
     blocked = item.blocked(action)
     if blocked:
         return NearMiss(
@@ -60,7 +61,7 @@ def _one(ctx: Context, item: Seen, action: str) -> NearMiss | None:
             f"policy {policy.id} puts {names(blocked)} on all IAM-enabled services "
             f"({scope_text(policy)}); such a policy carries only platform roles, so it cannot "
             f"give {action}: scope it to service '{ctx.requirement.service}'",
-            tuple(u.name for u in blocked))
+            tuple(u.name for u in blocked), defects=1 + (not via.certain))
     if not item.uses:
         return None
     rule = "S2" if item.match.scope == ALL_SERVICES else "R2"
@@ -68,7 +69,8 @@ def _one(ctx: Context, item: Seen, action: str) -> NearMiss | None:
     return NearMiss(
         NearMissKind.ROLE_LACKS_ACTION, (action,), policy.id, via, rule,
         f"policy {policy.id} gives {names(item.uses)} {via.describe()} {where}; "
-        f"none of these roles carries {action}", tuple(u.name for u in item.uses))
+        f"none of these roles carries {action}", tuple(u.name for u in item.uses),
+        defects=1 + (not via.certain))
 
 
 def _one_defect(ctx: Context, item: Seen, action: str) -> NearMiss | None:

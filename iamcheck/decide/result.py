@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from iamcheck.decide.bitsets import Bits, InstanceIndex, members
 from iamcheck.decide.context import Context
 from iamcheck.decide.decide import decide_in, sorted_grants
+from iamcheck.decide.federation import describe as describe_rule
 from iamcheck.decide.survey import grants_of, survey
 from iamcheck.decide.verdict import Decision, Grant, Verdict
-from iamcheck.model import Policy
+from iamcheck.model import Policy, RuleClaim
 
 # per required action: (instances a policy surely supplies it on, those it may)
 Supply = tuple[tuple[Bits, Bits], ...]
@@ -25,6 +26,48 @@ class Profile:
     unknown: Bits
     held: tuple[Bits, ...]  # per required action: where the subject surely holds it
     signed_out: bool  # V4
+
+
+@dataclass(frozen=True)
+class RuleExposure:
+    """P3/P5: a dynamic rule of a group, or a claim rule of a trusted profile, and what
+    entering it gives (by that group or profile alone)."""
+
+    kind: str  # "dynamic_group" | "profile"
+    holder_id: str  # the access group id, or the profile's iam_id
+    holder_name: str
+    rule_id: str
+    rule_name: str
+    realm: str
+    conditions: tuple[RuleClaim, ...]
+    expiration_hours: int
+    gives: tuple[str, ...]  # instance ids it surely gives console access on
+    may_give: tuple[str, ...]  # instance ids it may give it on (uncertain scope, rule, ...)
+    admitted: tuple[str, ...]  # users the --claims file shows it admits (and not in it yet)
+    undecided: tuple[str, ...]  # users who may enter it: not in it now, claims do not settle it
+
+    def who(self) -> str:
+        return "anyone who " + describe_rule(self.realm, self.conditions)
+
+
+@dataclass(frozen=True)
+class LinkHolder:
+    """P5: a compute resource linked to a trusted profile: a holder of kind "profile link"."""
+
+    profile_iam_id: str
+    profile_name: str
+    cr_type: str  # VSI | IKS_SA | ROKS_SA | CE
+    crn: str
+    link_name: str = ""
+    namespace: str = ""
+    resource_name: str = ""
+    verdict: Verdict = Verdict.ALLOW
+    kind: str = "profile link"
+
+    def describe(self) -> str:
+        where = "/".join(p for p in (self.namespace, self.resource_name) if p)
+        return (f"{self.cr_type} {self.crn}{' ' + where if where else ''} (linked to trusted "
+                f"profile {self.profile_name or self.profile_iam_id})")
 
 
 @dataclass(frozen=True)
@@ -86,7 +129,123 @@ class AccountResult:
         actions = self.requirement.actions
         found = [g for item in survey(self._ctx, subject, instance, keep)
                  for g in grants_of(item, actions)]
+        if (self._ctx.directory.profile_routes(subject) and self._profiles[subject].allow & bit
+                and {g.action for g in found} != set(actions)):
+            return self.decision(subject, instance_id).grants  # allowed through a profile (P5)
         return tuple(sorted_grants(found))
+
+    def scope_grants(self, subject: str, scope: Scope) -> tuple[Grant, ...]:
+        """Every grant that supplies a required action on some instance of `scope`: the
+        attribution of a scope names each policy covering part of it, not only those that
+        cover its first instance."""
+        found: dict[tuple[object, ...], Grant] = {}
+        for instance_id in self._representatives(subject, scope):
+            for grant in self.grants(subject, instance_id):
+                key = (grant.action, grant.policy_id, grant.via, grant.role_crn)
+                found.setdefault(key, grant)
+        return tuple(sorted_grants(list(found.values())))
+
+    def _representatives(self, subject: str, scope: Scope) -> list[str]:
+        """Few instances of the scope that together meet every policy covering part of it."""
+        bits = self._index.bits_of(set(scope.instance_ids))
+        if self._supply is None:
+            return list(scope.instance_ids)
+        out: list[str] = []
+        seen_bits = 0
+        for policy in self._reaching(subject):
+            cover = self._covers(policy) & bits
+            if cover and not cover & seen_bits:  # no chosen instance meets this policy yet
+                position = next(members(cover))
+                out.append(self.instances[position].id)
+                seen_bits |= 1 << position
+        return out or list(scope.instance_ids[:1])
+
+    def _reaching(self, subject: str) -> list[Policy]:
+        """The policies that may reach the subject (own, groups, public, rule paths, and the
+        trusted profiles it may apply)."""
+        directory = self._ctx.directory
+        out: list[Policy] = []
+        for via in directory.vias(subject):
+            out += directory.policies(via, subject)
+        for route in directory.profile_routes(subject):
+            for via in directory.vias(route.profile.iam_id):
+                out += directory.policies(via, route.profile.iam_id)
+        return out
+
+    def link_holders(self, instance_id: str) -> tuple[LinkHolder, ...]:
+        """P5: the compute resources linked to a trusted profile that can (allow) or may
+        (unknown) open the instance; they act as the profile."""
+        bit = self._bit(instance_id)
+        out: list[LinkHolder] = []
+        for subject in self.subjects:
+            profile = self._ctx.directory.profiles.get(subject)
+            if profile is None:
+                continue
+            bits = self._profiles[subject]
+            verdict = Verdict.ALLOW if bits.allow & bit else (
+                Verdict.UNKNOWN if bits.unknown & bit else None)
+            if verdict is not None:
+                out += [LinkHolder(profile.iam_id, profile.name, link.cr_type, link.crn,
+                                   link.name, link.namespace, link.resource_name, verdict)
+                        for link in profile.links]
+        return tuple(out)
+
+    def rule_exposures(self) -> tuple[RuleExposure, ...]:
+        """P3/P5: one entry per (group, dynamic rule) and (profile, claim rule), with the
+        instances entering it gives console access on, and who may enter: the compact form of
+        the many uncertain pairs these rules make."""
+        directory, actions = self._ctx.directory, self.requirement.actions
+        out: list[RuleExposure] = []
+        for group in sorted(self._ctx.account.groups, key=lambda g: g.id):
+            if not group.rules or self._supply is None:
+                continue
+            sure = possible = self._index.all
+            for i in range(len(actions)):
+                yes = maybe = 0
+                for policy in directory.group_policies(group.id):
+                    got_yes, got_maybe = self._supply(policy)[i]
+                    yes, maybe = yes | got_yes, maybe | got_maybe
+                sure, possible = sure & yes, possible & maybe
+            for rule in group.rules:
+                out.append(self._exposure("dynamic_group", group.id, group.name, rule.id,
+                                          rule.name, rule.realm_name, rule.conditions,
+                                          rule.expiration_hours, sure, possible & ~sure))
+        for profile in sorted(directory.profiles.values(), key=lambda p: p.iam_id):
+            bits = self._profiles.get(profile.iam_id)
+            if bits is None:
+                continue
+            for prule in profile.rules:
+                if prule.type not in ("Profile-SAML", ""):
+                    continue
+                out.append(self._exposure("profile", profile.iam_id, profile.name, prule.id,
+                                          prule.name, prule.realm_name, prule.conditions,
+                                          prule.expiration_hours, bits.allow, bits.unknown))
+        return tuple(e for e in out if e.gives or e.may_give)
+
+    def _exposure(self, kind: str, holder: str, name: str, rule_id: str, rule_name: str,
+                  realm: str, conditions: tuple[RuleClaim, ...], hours: int, gives: Bits,
+                  may: Bits) -> RuleExposure:
+        directory = self._ctx.directory
+        admitted: list[str] = []
+        undecided: list[str] = []
+        for subject in self.subjects:
+            if kind == "profile":
+                found = [r.via.certain for r in directory.profile_routes(subject)
+                         if r.profile.iam_id == holder and r.rule.id == rule_id]
+            else:
+                found = [v.certain for v in directory.dynamic_vias(subject)
+                         if v.group_id == holder and v.rule_id == rule_id]
+            if found:
+                (admitted if found[0] else undecided).append(subject)
+        return RuleExposure(kind, holder, name, rule_id, rule_name, realm, conditions, hours,
+                            self._index.ids(gives), self._index.ids(may), tuple(admitted),
+                            tuple(undecided))
+
+    def decided_with_claims(self, subject: str) -> bool:
+        """Whether the --claims file covers the subject (a user it names, or "*")."""
+        claims = self._ctx.claims
+        user = self._ctx.directory.users.get(subject)
+        return claims is not None and user is not None and claims.for_user(user) is not None
 
     def _covers(self, policy: Policy) -> Bits:
         """Where the policy surely supplies some required action."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from iamcheck.decide.context import Context
+from iamcheck.decide.federation import describe as describe_rule
 from iamcheck.decide.matching import OTHER, SERVICE, ResourceMatch
 from iamcheck.decide.roles import RoleUse
 from iamcheck.decide.tri import Tri
@@ -30,6 +31,11 @@ class Seen:
     def usable(self, action: str) -> tuple[RoleUse, ...]:
         """Roles that carry `action` and may sit on this policy's scope (S2)."""
         return tuple(u for u in self.uses if action in u.actions
+                     and (self.match.scope == SERVICE or u.platform))
+
+    def maybe_usable(self, action: str) -> tuple[RoleUse, ...]:
+        """Roles that may carry `action` (R2: nothing read expands them) on this scope."""
+        return tuple(u for u in self.uses if action in u.maybe
                      and (self.match.scope == SERVICE or u.platform))
 
     def blocked(self, action: str) -> tuple[RoleUse, ...]:
@@ -59,8 +65,7 @@ def survey(ctx: Context, subject: str, instance: Instance,
             scope = ctx.scope(policy)
             if scope.scope == OTHER:
                 continue  # another service's policy says nothing about this requirement
-            yield Seen(policy, via, scope.match(instance), ctx.rule(policy),
-                       ctx.roles.uses(policy.role_ids))
+            yield Seen(policy, via, scope.match(instance), ctx.rule(policy), ctx.uses(policy))
 
 
 def grants_of(seen: Seen, actions: tuple[str, ...]) -> list[Grant]:
@@ -72,21 +77,35 @@ def grants_of(seen: Seen, actions: tuple[str, ...]) -> list[Grant]:
 
 def uncertain_of(ctx: Context, seen: Seen, wanted: tuple[str, ...]) -> UncertainPath | None:
     """An uncertain path (V2) that could supply some of `wanted`, or None."""
-    if seen.certain or not seen.possible:
+    if not seen.possible:
         return None
-    could = tuple(a for a in wanted if seen.usable(a))
+    unexpanded = tuple(a for a in wanted if not seen.usable(a) and seen.maybe_usable(a))
+    if seen.certain:
+        could = unexpanded  # only roles nothing read expands stand in the way (R2)
+    else:
+        could = tuple(a for a in wanted if seen.usable(a) or seen.maybe_usable(a))
     if not could:
         return None
     policy, via, match = seen.policy, seen.via, seen.match
-    roles = names(seen.usable(could[0]) if len(could) == 1 else seen.uses)
+    roles = names(seen.usable(could[0]) or seen.maybe_usable(could[0]) if len(could) == 1
+                  else seen.uses)
     service_doubts = [d.detail for d in match.doubts if d.rule == "S2"]
     other_doubts = [d.detail for d in match.doubts if d.rule != "S2"]
+    if not via.certain and via.kind == "public":
+        return UncertainPath(
+            UncertainKind.PUBLIC_ACCESS, could, "P3",
+            f"policy {policy.id} gives {roles} to the Public Access group; IBM documents "
+            f"public access only for Cloud Object Storage, so whether IAM honours it for "
+            f"'{ctx.requirement.service}' is not known (if it does, everyone has it)",
+            policy.id, via)
     if not via.certain:
         return UncertainPath(
             UncertainKind.DYNAMIC_GROUP, could, "P3",
             f"policy {policy.id} gives {roles} to group {via.group_name or via.group_id}, which "
-            f"the user joins only if dynamic rule '{via.dynamic_rule}' matches the identity "
-            f"provider's claims at login; iamcheck cannot see those claims", policy.id, via)
+            f"the user joins only if dynamic rule {rule_text(via)} admits them at a federated "
+            f"login; " + ("the claims given cannot settle it" if via.by_claims
+                          else "iamcheck is not given the user's claims (--claims)"),
+            policy.id, via)
     if service_doubts:
         return UncertainPath(
             UncertainKind.SERVICE_NAME, could, "S2",
@@ -97,11 +116,27 @@ def uncertain_of(ctx: Context, seen: Seen, wanted: tuple[str, ...]) -> Uncertain
             UncertainKind.ATTRIBUTE, could, "S8",
             f"policy {policy.id} gives {roles} {via.describe()}, but "
             + "; ".join(other_doubts), policy.id, via)
-    state = ctx.rule_state(policy)
+    if seen.rule is not Tri.YES:
+        state = ctx.rule_state(policy)
+        return UncertainPath(
+            UncertainKind.RULE, could, "P4",
+            f"policy {policy.id} gives {roles} {via.describe()}, but "
+            + (state.detail if state else "its rule cannot be evaluated"), policy.id, via)
+    unexpanded_roles = names(tuple(u for u in seen.uses if u.maybe))
     return UncertainPath(
-        UncertainKind.RULE, could, "P4",
-        f"policy {policy.id} gives {roles} {via.describe()}, but "
-        + (state.detail if state else "its rule cannot be evaluated"), policy.id, via)
+        UncertainKind.ROLE, could, "R2",
+        f"policy {policy.id} gives {unexpanded_roles} {via.describe()}, but no role catalogue "
+        f"read (nor the policy's own display roles) says which actions "
+        f"{'it carries' if ' + ' not in unexpanded_roles else 'they carry'}", policy.id, via)
+
+
+def rule_text(via: Via) -> str:
+    """A rule path in words: name, id, realm, expiration, conditions (P3, P5)."""
+    ident = f" ({via.rule_id})" if via.rule_id else ""
+    hours = f", membership for {via.expiration_hours} h after login" \
+        if via.expiration_hours else ""
+    return (f"'{via.dynamic_rule}'{ident}: anyone who "
+            f"{describe_rule(via.realm, via.conditions)}{hours}")
 
 
 def names(uses: tuple[RoleUse, ...]) -> str:

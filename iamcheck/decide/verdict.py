@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from iamcheck.model import RuleClaim
 
 
 class Verdict(StrEnum):
@@ -18,20 +20,31 @@ class Verdict(StrEnum):
 class Via:
     """How a policy reaches the subject (P3)."""
 
-    kind: str  # "direct" | "group" | "public" (the Public Access group)
-    group_id: str = ""
+    kind: str  # "direct" | "group" | "public" (the Public Access group) | "profile" (P5)
+    group_id: str = ""  # the access group id, or the trusted profile's iam_id
     group_name: str = ""
     certain: bool = True
-    dynamic_rule: str = ""  # the rule name when the membership is only possible (uncertain)
+    dynamic_rule: str = ""  # the rule name when the path runs through a rule (P3, P5)
+    rule_id: str = ""
+    realm: str = ""  # the rule's identity provider
+    expiration_hours: int = 0
+    conditions: tuple[RuleClaim, ...] = ()
+    by_claims: bool = False  # the rule was evaluated against the --claims file
 
     def describe(self) -> str:
         if self.kind == "direct":
             return "directly"
         if self.kind == "public":
+            if not self.certain:
+                return "through the Public Access group (everyone, if IAM honours it here)"
             return "through the Public Access group (everyone)"
-        name = f"group {self.group_name or self.group_id}"
+        noun = "trusted profile" if self.kind == "profile" else "group"
+        name = f"{noun} {self.group_name or self.group_id}"
+        if self.dynamic_rule and self.by_claims and self.certain:
+            return f"through {name}, whose rule '{self.dynamic_rule}' admits the user by the " \
+                   "claims given"
         if not self.certain:
-            return f"through {name} if its dynamic rule '{self.dynamic_rule}' admits the user"
+            return f"through {name} if its rule '{self.dynamic_rule}' admits the user"
         return f"through {name}"
 
 
@@ -82,6 +95,10 @@ class UncertainKind(StrEnum):
     SERVICE_NAME = "service_name"  # S2
     RULE = "rule"  # P4: a rule condition iamcheck cannot evaluate
     GAP = "gap"  # V5
+    PUBLIC_ACCESS = "public_access"  # P3: Public Access outside Cloud Object Storage
+    ROLE = "role"  # R2: a role no catalogue expands
+    PROFILE = "profile"  # P5: a trusted profile the user may apply
+    USER_STATE = "user_state"  # V4: a state iamcheck does not know
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,28 @@ class UncertainPath:
     detail: str
     policy_id: str = ""
     via: Via | None = None
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """G1: one CBR rule that applies (or may apply) to the instance, and what it requires."""
+
+    rule_id: str
+    mode: str  # "enabled" (enforcing) | "report" (report-only)
+    certain: bool  # False: it names something iamcheck cannot match, so it may apply
+    requires: tuple[str, ...]  # readable: allowed zones' addresses, endpoint types, MFA
+    description: str = ""
+
+    @property
+    def enforced(self) -> bool:
+        return self.mode != "report"
+
+    def describe(self) -> str:
+        what = "; or ".join(self.requires) if self.requires else "no context at all"
+        may = "" if self.certain else "may cover the instance and, if so, "
+        if self.enforced:
+            return f"CBR rule {self.rule_id} {may}also requires: {what}"
+        return f"CBR rule {self.rule_id} (report-only, not enforced) {may}would require: {what}"
 
 
 @dataclass(frozen=True)
@@ -112,6 +151,9 @@ class Decision:
     near_misses: tuple[NearMiss, ...]
     uncertain: tuple[UncertainPath, ...]
     reasons: tuple[Reason, ...]
+    # G1: the CBR rules that cover the instance (enforcing or report-only); the IAM verdict
+    # above does not depend on them unless the decision ran with strict_context
+    context_rules: tuple[ContextRule, ...] = ()
 
     @property
     def allowed(self) -> bool:
@@ -133,6 +175,7 @@ class Decision:
                 for u in self.uncertain
             ],
             "reasons": [{"rule": r.rule, "text": r.text} for r in self.reasons],
+            "context_rules": [_plain(c.__dict__) for c in self.context_rules],
         }
 
 
@@ -148,7 +191,8 @@ def _plain(fields: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, datetime):
             value = value.isoformat()
         elif isinstance(value, tuple):
-            value = list(value)
+            value = [asdict(v) if is_dataclass(v) and not isinstance(v, type) else v
+                     for v in value]
         elif isinstance(value, StrEnum):
             value = value.value
         out[key] = value

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from iamcheck.claims import parse_claims
 from iamcheck.decide import Verdict, decide
 from iamcheck.model import (
     PUBLIC_ACCESS_GROUP_ID,
@@ -12,15 +14,19 @@ from iamcheck.model import (
     AccountData,
     Attribute,
     AttributeValue,
+    Claims,
     Gap,
     GroupRule,
     Instance,
     Membership,
     Policy,
+    ProfileLink,
+    ProfileRule,
     Role,
     Rule,
     RuleClaim,
     ServiceId,
+    TrustedProfile,
     User,
 )
 from iamcheck.requirement import load_requirement
@@ -109,10 +115,11 @@ def public_group() -> AccessGroup:
 def account(*, users: Iterable[User] = (), service_ids: Iterable[ServiceId] = (),
             groups: Iterable[AccessGroup] = (), memberships: Iterable[Membership] = (),
             policies: Iterable[Policy] = (), instances: Iterable[Instance] = (),
-            gaps: Iterable[Gap] = (), roles: Iterable[Role] = ROLES) -> AccountData:
+            gaps: Iterable[Gap] = (), roles: Iterable[Role] = ROLES,
+            profiles: Iterable[TrustedProfile] = ()) -> AccountData:
     return AccountData(ACCOUNT, AT, tuple(users), tuple(service_ids), tuple(groups),
                        tuple(memberships), tuple(policies), tuple(roles), (), tuple(instances),
-                       tuple(gaps))
+                       tuple(gaps), profiles=tuple(profiles))
 
 
 def full(pid: str, subject: str, **kwargs: object) -> Policy:
@@ -130,3 +137,23 @@ def one_user(*policies: Policy, inst: Instance | None = None,
              roles: Iterable[Role] = ROLES) -> AccountData:
     """Alice alone, with `policies`, and one instance."""
     return account(users=[user()], policies=policies, instances=[inst or instance()], roles=roles)
+
+
+PROFILE = "iam-Profile-00000000-0000-0000-0000-000000000001"
+
+
+def saml_rule(realm: str = FED_REALM, claim: str = "groups", operator: str = "CONTAINS",
+              value: str = "sre") -> ProfileRule:
+    return ProfileRule("ProfileRule-1", "sre from the IdP", "Profile-SAML", realm, 4,
+                       (RuleClaim(claim, operator, value),))
+
+
+def trusted_profile(iam_id: str = PROFILE, rules: Iterable[ProfileRule] = (),
+                    links: Iterable[ProfileLink] = ()) -> TrustedProfile:
+    return TrustedProfile("Profile-" + iam_id[-4:], iam_id, "sre-oncall", rules=tuple(rules),
+                          links=tuple(links))
+
+
+def claims_for(key: str, realm: str | None = FED_REALM, **claims: str | list[str]) -> Claims:
+    """A --claims file naming one key (email, IAM ID or "*")."""
+    return parse_claims(json.dumps({key: {"realm": realm, "claims": claims}}))

@@ -1,6 +1,8 @@
 """The decision against the hand-derived verdicts for the demo account (tests/data).
 
 The seed is turned into model objects directly (tests/unit/seed_model.py): no HTTP, no readers.
+As the reader does (R2, rev 2), a policy naming a role that /v2/roles?service_name=is does not
+list (Reader) carries that role's enriched form, as format=display answers it for `is`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 import pytest
 
 from iamcheck.decide import Decision, Verdict, decide, decide_account, risks
-from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Gap
+from iamcheck.emulator.backend.role_catalog import GENERIC_SERVICE, GENERIC_SERVICE_ROLES
+from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Gap, Role
 from iamcheck.requirement import load_requirement
 from tests.unit.seed_model import account_from_seed
 
@@ -38,7 +41,20 @@ def expected() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def acct() -> AccountData:
-    return account_from_seed(json.loads(SEED.read_text(encoding="utf-8")))
+    return with_display_roles(account_from_seed(json.loads(SEED.read_text(encoding="utf-8"))))
+
+
+def with_display_roles(account: AccountData) -> AccountData:
+    """Generic service roles the `is` catalogue leaves out, enriched: they carry no VPC action."""
+    listed = {r.crn for r in account.roles}
+    generic = {GENERIC_SERVICE + name: Role(GENERIC_SERVICE + name, display, "service",
+                                            frozenset())
+               for name, (display, _) in GENERIC_SERVICE_ROLES.items()}
+    policies = tuple(
+        replace(p, display_roles=tuple(generic[r] for r in p.role_ids
+                                       if r not in listed and r in generic))
+        for p in account.policies)
+    return replace(account, policies=policies)
 
 
 def instants(expected: dict[str, Any], pair: dict[str, Any]) -> list[datetime]:

@@ -2,11 +2,14 @@
 
 - decide_account gives exactly decide()'s verdict for every pair;
 - adding a policy never lowers a verdict (deny < unknown < allow), removing one never raises it;
-- verdicts do not depend on the order of policies, groups, memberships, users or roles.
+- verdicts do not depend on the order of policies, groups, memberships, users or roles;
+- adding a --claims file only removes uncertainty: an allow stays an allow, a deny a deny;
+- the above hold with trusted profiles, CBR rules, strict_context and the rev-2 user states.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from typing import TypeVar
@@ -14,6 +17,7 @@ from typing import TypeVar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from iamcheck.claims import parse_claims
 from iamcheck.decide import Verdict, decide, decide_account
 from iamcheck.model import (
     PUBLIC_ACCESS_GROUP_ID,
@@ -21,7 +25,12 @@ from iamcheck.model import (
     AccountData,
     Attribute,
     AttributeValue,
+    CbrAttribute,
+    CbrResource,
+    CbrRule,
+    Claims,
     Gap,
+    LayerGap,
     Membership,
     Policy,
     Rule,
@@ -41,19 +50,22 @@ from tests.unit.decide_builders import (
     MANAGER,
     OPERATOR,
     OPS,
+    PROFILE,
     REQ,
     ROBOT,
     ROLES,
     VIEWER,
     fed_rule,
     instance,
+    saml_rule,
+    trusted_profile,
 )
 from tests.unit.test_decide_conditions import DAY, cond, once, weekdays_9_to_5
 
 T = TypeVar("T")
 FED = "AccessGroupId-fed"
 USERS = (ALICE, BOB, "IBMid-1000000003")
-PRINCIPALS = (*USERS, ROBOT)
+PRINCIPALS = (*USERS, ROBOT, PROFILE)
 GROUPS = (OPS, FED)
 INSTANCE_IDS = ("0717_a-1", "0717_a-2", "0717_b-1", "0717_c-9")
 RANK = {Verdict.DENY: 0, Verdict.UNKNOWN: 1, Verdict.ALLOW: 2}
@@ -70,7 +82,9 @@ RULES: tuple[Rule | None, ...] = (
 users = st.lists(st.builds(
     lambda iam_id, state, realm: User(iam_id, f"{iam_id.lower()}@example.com", state,
                                       realm=realm),
-    st.sampled_from(USERS), st.sampled_from(["ACTIVE", "ACTIVE", "ACTIVE", "SUSPENDED"]),
+    st.sampled_from(USERS),
+    st.sampled_from(["ACTIVE", "ACTIVE", "ACTIVE", "SUSPENDED", "DISABLED_CLASSIC_INFRASTRUCTURE",
+                     "SOMETHING_NEW"]),
     st.sampled_from(["IBMid", FED_REALM])), unique_by=lambda u: u.iam_id, max_size=3)
 groups = st.lists(st.builds(
     lambda gid, ruled: AccessGroup(gid, gid.split("-")[-1], rules=(fed_rule(),) if ruled else ()),
@@ -128,18 +142,40 @@ def accounts(draw: st.DrawFn) -> AccountData:
         lambda subj, inst: Gap("something", "HTTP 500", frozenset(subj), frozenset(inst)),
         st.sets(st.sampled_from([*PRINCIPALS, *GROUPS]), max_size=1),
         st.sets(st.sampled_from(INSTANCE_IDS), max_size=1)), max_size=1))
+    profiles = (trusted_profile(rules=[saml_rule()]),) if draw(st.booleans()) else ()
+    cbr = tuple(CbrRule(f"cbr-{i}", mode, (), (CbrResource(
+        (CbrAttribute("serviceName", "is"), CbrAttribute("instanceId", iid))),))
+        for i, (mode, iid) in enumerate(draw(st.lists(st.tuples(
+            st.sampled_from(["enabled", "report", "disabled"]), st.sampled_from(INSTANCE_IDS)),
+            max_size=2))))
+    layers = tuple(LayerGap(layer, "HTTP 403") for layer in draw(  # type: ignore[arg-type]
+        st.sets(st.sampled_from(["trusted_profiles", "cbr"]), max_size=1)))
     return AccountData(ACCOUNT, AT, tuple(draw(users)),
                        (ServiceId(ROBOT, "robot"),) if draw(st.booleans()) else (),
                        tuple(draw(groups)), tuple(draw(memberships)), tuple(pols), ROLES, (),
-                       tuple(insts), tuple(gaps))
+                       tuple(insts), tuple(gaps), profiles=profiles, cbr_rules=cbr,
+                       layer_gaps=layers)
+
+
+def _claims_file(entries: list[tuple[str, bool, list[str]]]) -> Claims:
+    return parse_claims(json.dumps({
+        key: {"realm": FED_REALM if federated else None, "claims": {"groups": groups}}
+        for key, federated, groups in entries}))
+
+
+claims_files = st.builds(_claims_file, st.lists(st.tuples(
+    st.sampled_from([*USERS, "*"]), st.booleans(),
+    st.lists(st.sampled_from(["vm-operators", "sre", "dev"]), max_size=2)),
+    max_size=3, unique_by=lambda e: e[0]))
 
 
 SUBJECTS = (*PRINCIPALS, "IBMid-stranger")
 
 
-def verdicts(acct: AccountData) -> dict[tuple[str, str], Verdict]:
-    return {(s, i.id): decide(acct, REQ, s, i, AT).verdict for s in SUBJECTS
-            for i in acct.instances}
+def verdicts(acct: AccountData, claims: Claims | None = None,
+             strict: bool = False) -> dict[tuple[str, str], Verdict]:
+    return {(s, i.id): decide(acct, REQ, s, i, AT, claims=claims, strict_context=strict).verdict
+            for s in SUBJECTS for i in acct.instances}
 
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -152,6 +188,26 @@ def test_decide_account_equals_decide_for_every_pair(acct: AccountData) -> None:
     for (subject, iid), expected in verdicts(acct).items():
         assert result.verdict(subject, iid) is expected, (subject, iid)
     assert sum(result.counts().values()) == len(SUBJECTS) * len(acct.instances)
+
+
+@FAST
+@given(accounts(), claims_files, st.booleans())
+def test_decide_account_equals_decide_with_claims_and_strict_context(
+        acct: AccountData, claims: Claims, strict: bool) -> None:
+    result = decide_account(acct, REQ, AT, subjects=SUBJECTS, claims=claims,
+                            strict_context=strict)
+    for (subject, iid), expected in verdicts(acct, claims, strict).items():
+        assert result.verdict(subject, iid) is expected, (subject, iid)
+
+
+@FAST
+@given(accounts(), claims_files)
+def test_claims_only_remove_uncertainty(acct: AccountData, claims: Claims) -> None:
+    before = verdicts(acct)
+    after = verdicts(acct, claims)
+    for pair, verdict in before.items():
+        if verdict is not Verdict.UNKNOWN:
+            assert after[pair] is verdict, pair
 
 
 @FAST

@@ -37,6 +37,7 @@ def test_public_access_policies_on_the_service_are_warnings() -> None:
     found = risks(acct, REQ, AT)
     assert [(f.kind, f.policy_id, f.rule) for f in found] == [("public_access", "pub-view", "P3")]
     assert "everyone" in found[0].detail
+    assert found[0].severity == "high"
 
 
 def test_console_through_a_dynamic_rule_group() -> None:
@@ -62,7 +63,23 @@ def test_template_managed_console_grants_are_info() -> None:
     assert kinds(acct) == [("template_managed", "tpl", "info")]
 
 
-def test_findings_are_sorted_warnings_first() -> None:
-    acct = account(groups=[public_group()], policies=[
-        full("tpl", ALICE, template=True), full("pub", PUBLIC_ACCESS_GROUP_ID)])
-    assert kinds(acct) == [("public_access", "pub", "warning"), ("template_managed", "tpl", "info")]
+def test_findings_are_sorted_most_severe_first() -> None:
+    # P3 (rev 2): a Public Access policy is always a high-severity finding
+    acct = account(groups=[public_group(), group(rules=[fed_rule()])], policies=[
+        full("tpl", ALICE, template=True), full("pub", PUBLIC_ACCESS_GROUP_ID),
+        full("dyn", OPS)])
+    assert kinds(acct) == [("public_access", "pub", "high"), ("dynamic_group", "dyn", "warning"),
+                           ("template_managed", "tpl", "info")]
+    assert "only for Cloud Object Storage" in risks(acct, REQ, AT)[0].detail
+
+
+def test_console_through_a_trusted_profile_names_who_may_apply_it() -> None:
+    from iamcheck.model import ProfileLink
+    from tests.unit.decide_builders import PROFILE, saml_rule, trusted_profile
+
+    link = ProfileLink("VSI", "crn:v1:bluemix:public:is:us-south-1:a/x::instance:0717_t")
+    acct = account(profiles=[trusted_profile(rules=[saml_rule()], links=[link])],
+                   policies=[full("prof", PROFILE), policy("prof-view", PROFILE, VIEWER)])
+    found = risks(acct, REQ, AT)
+    assert [(f.kind, f.policy_id, f.rule) for f in found] == [("trusted_profile", "prof", "P5")]
+    assert "sre from the IdP" in found[0].detail and link.crn in found[0].detail

@@ -79,19 +79,22 @@ def test_p3_group_a_dynamic_rule_could_admit_the_user_is_uncertain() -> None:
     assert [r.rule for r in d.reasons][:2] == ["V2", "P3"]
 
 
-def test_p3_a_rule_on_another_realm_cannot_admit_the_user() -> None:
+def test_p3_a_rule_may_admit_an_ibmid_user_too() -> None:
+    # rev 2: User Management's realm (IBMid/SL) says nothing about the IdP a user signs in with
     acct = account(users=[user(realm="IBMid")], groups=[group(rules=[fed_rule()])],
                    policies=[full("p1", OPS)], instances=[instance()])
-    assert verdict_of(acct) is Verdict.DENY
+    assert verdict_of(acct) is Verdict.UNKNOWN
 
 
-def test_p3_public_access_policies_count_for_everyone() -> None:
+def test_p3_public_access_on_vpc_is_uncertain_for_everyone() -> None:
+    # rev 2: IBM documents public access for Cloud Object Storage only
     acct = account(users=[user(), user(BOB)], service_ids=[ServiceId(ROBOT, "robot")],
                    groups=[public_group()], policies=[full("p1", PUBLIC_ACCESS_GROUP_ID)],
                    instances=[instance()])
     for subject in (ALICE, BOB, ROBOT, "IBMid-not-in-the-account"):
         d = decide(acct, REQ, subject, instance(), AT)
-        assert d.verdict is Verdict.ALLOW
+        assert d.verdict is Verdict.UNKNOWN
+        assert [(p.kind, p.rule) for p in d.uncertain] == [(UncertainKind.PUBLIC_ACCESS, "P3")]
         assert any(r.rule == "P3" and "everyone" in r.text for r in d.reasons)
 
 
