@@ -130,6 +130,11 @@ class Visibility:
     def all_users(self) -> bool:
         return self.manages_account or self._reads(USERS)
 
+    def reads_service(self, service_name: str) -> bool:
+        """A reading role on all of `service_name` (or account management), e.g. iam-identity
+        for trusted profiles, context-based-restrictions for CBR rules and zones."""
+        return self.manages_account or self._reads(("serviceName", service_name))
+
     def policy(self, body: dict[str, Any]) -> bool:
         return self.all_policies or self.reaches(body)
 
