@@ -38,6 +38,17 @@ def serve(
         typer.Option(min=0.0, max=1.0, help="Share of IBM API requests answered 429, 500 or 503."),
     ] = 0.0,
     fault_seed: Annotated[int, typer.Option(help="Makes injected faults reproducible.")] = 0,
+    propagation_delay: Annotated[
+        float,
+        typer.Option(min=0.0, max=3600.0, metavar="SECONDS",
+                     help="A new policy counts for VPC's console authorization only after this "
+                          "delay (IAM's policy reads show it at once)."),
+    ] = 0.0,
+    metadata_instance: Annotated[
+        str | None,
+        typer.Option(metavar="INSTANCE_ID",
+                     help="The instance the VPC metadata token service answers for."),
+    ] = None,
 ) -> None:
     """Serve the IBM Cloud APIs at one base URL until Ctrl-C."""
     from iamcheck.emulator import Backend, FaultPlan, SeedError, demo_seed, load_seed
@@ -53,6 +64,11 @@ def serve(
         except SeedError as err:
             raise BadInput(f"--seed: {err}") from None
         backend = Backend(data, faults=FaultPlan(latency_ms, fault_rate, fault_seed))
+        if metadata_instance is not None and metadata_instance not in {
+                i["id"] for i in data.get("instances", [])}:
+            raise BadInput(f"--metadata-instance: no instance '{metadata_instance}' in the seed")
+        backend.settings.propagation_delay = propagation_delay
+        backend.settings.metadata_instance = metadata_instance
         try:
             sock = bind(host, port)
         except OSError as err:
@@ -68,6 +84,8 @@ def serve(
                 typer.echo(
                     f"  API key:  {keys[0]['apikey']}  (owner {keys[0]['iam_id']})", err=True
                 )
+            if propagation_delay:
+                typer.echo(f"  new policies reach VPC after {propagation_delay:g} s", err=True)
             typer.echo(
                 f"  try:      IAMCHECK_ENDPOINT={url} IBMCLOUD_API_KEY=<key> iamcheck audit",
                 err=True,

@@ -81,3 +81,19 @@ class ComputeTokens:
         pod = claims.get("kubernetes.io") or {}
         return (str(claims["crn"]), pod.get("namespace"),
                 (pod.get("serviceaccount") or {}).get("name"))
+
+
+RUNTIME_KEYS = ("propagation_delay", "metadata_instance")
+MAX_DELAY = 3600.0
+
+
+def check_runtime(key: str, value: Any) -> Any:
+    """A valid value for a runtime setting, or ValueError naming the problem."""
+    if key == "propagation_delay":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 <= value <= MAX_DELAY):
+            raise ValueError(f"'{key}' must be a number of seconds from 0 to {MAX_DELAY:g}.")
+        return float(value)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ValueError(f"'{key}' must be an instance id or null.")
+    return value

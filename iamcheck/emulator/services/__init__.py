@@ -11,6 +11,7 @@ from iamcheck.emulator.services import (
     cbr,
     console,
     control,
+    control_compute,
     iam_identity,
     iam_policy,
     iam_token,
@@ -37,6 +38,7 @@ ENDPOINTS: list[Endpoint] = [
     *cbr.ENDPOINTS,
     *metadata.ENDPOINTS,
     *control.ENDPOINTS,
+    *control_compute.ENDPOINTS,
 ]
 
 WEBSOCKETS: list[BaseRoute] = [*console.WEBSOCKETS]
