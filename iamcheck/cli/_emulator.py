@@ -53,7 +53,7 @@ def serve(
     ] = 0.0,
     metadata_instance: Annotated[
         str | None,
-        typer.Option(metavar="INSTANCE_ID",
+        typer.Option(metavar="ID",
                      help="The instance the VPC metadata token service answers for."),
     ] = None,
 ) -> None:
