@@ -147,3 +147,32 @@ def test_endpoint_type_and_excluded_addresses(emulator: Emulator) -> None:
     holed = {**LOOPBACK, "excluded": [{"type": "ipAddress", "value": "127.0.0.1"}]}
     load(emulator, rule("zone-loopback"), zones=[holed])
     assert refusal(console(emulator))[0] == 403
+
+
+def role_on(seed: dict[str, Any], iam_id: str, service: str, role: str) -> None:
+    seed["policies"].append({
+        "type": "access",
+        "subject": {"attributes": [{"key": "iam_id", "operator": "stringEquals", "value": iam_id}]},
+        "resource": {"attributes": [
+            {"key": "accountId", "operator": "stringEquals", "value": ACCOUNT},
+            {"key": "serviceName", "operator": "stringEquals", "value": service}]},
+        "control": {"grant": {"roles": [{"role_id": f"crn:v1:bluemix:public:iam::::role:{role}"}]}},
+    })
+
+
+@pytest.mark.parametrize(("role", "writes"), [
+    ("Viewer", False), ("Editor", True), ("Administrator", True)])
+def test_cbr_roles_read_and_write(emulator: Emulator, role: str, writes: bool) -> None:
+    seed = rev2_seed()
+    role_on(seed, FED_DEV, "context-based-restrictions", role)
+    emulator.load(seed)
+    client = cbr(emulator, key_of(FED_DEV))
+    assert client.list_zones(account_id=ACCOUNT).get_result()["count"] == 0
+    try:
+        client.create_zone(name="lab", account_id=ACCOUNT,
+                           addresses=[{"type": "ipAddress", "value": "10.1.1.1"}])
+        wrote = True
+    except ApiException as err:
+        assert err.status_code == 403
+        wrote = False
+    assert wrote is writes

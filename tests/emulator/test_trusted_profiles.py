@@ -177,9 +177,11 @@ def test_container_authenticator_refused_for_another_pod(emu: Emulator, tmp_path
     assert info.value.status_code == 400
 
 
-def test_vpc_instance_authenticator_on_the_linked_instance(emu: Emulator) -> None:
+@pytest.mark.parametrize("version", [None, "2025-08-26"])  # the metadata API's two path sets
+def test_vpc_instance_authenticator_on_the_linked_instance(emu: Emulator,
+                                                           version: str | None) -> None:
     emu.backend.settings.metadata_instance = INSTANCE
-    auth = VPCInstanceAuthenticator(iam_profile_id=PROFILE, url=emu.url)
+    auth = VPCInstanceAuthenticator(iam_profile_id=PROFILE, url=emu.url, service_version=version)
     assert console_status(emu, auth) == 201
     default = VPCInstanceAuthenticator(url=emu.url)  # the instance's only profile
     assert jwt.decode(default.token_manager.get_token(),
@@ -204,3 +206,28 @@ def test_metadata_service_needs_an_instance_and_its_header(emu: Emulator) -> Non
     as_bearer = requests.get(f"{emu.url}/v2/resource_groups", timeout=5, headers={
         "Authorization": f"Bearer {made.json()['access_token']}"})
     assert as_bearer.status_code == 401  # an instance identity token is not an IAM token
+
+
+@pytest.mark.parametrize(("role", "writes"), [("Viewer", False), ("Operator", True)])
+def test_profile_link_writes_need_operator(emu: Emulator, role: str, writes: bool) -> None:
+    seed = rev2_seed()
+    seed["policies"].append({
+        "type": "access",
+        "subject": {"attributes": [{"key": "iam_id", "operator": "stringEquals",
+                                    "value": FED_DEV}]},
+        "resource": {"attributes": [
+            {"key": "accountId", "operator": "stringEquals", "value": ACCOUNT},
+            {"key": "serviceName", "operator": "stringEquals", "value": "iam-identity"}]},
+        "control": {"grant": {"roles": [{"role_id": f"crn:v1:bluemix:public:iam::::role:{role}"}]}},
+    })
+    emu.load(seed)
+    client = identity(emu, key_of(FED_DEV))
+    assert client.list_links(profile_id=PROFILE).get_result()["links"]
+    link = {"crn": "crn:v1:bluemix:public:codeengine:us-south:a/x::project:p2"}
+    if writes:
+        assert client.create_link(profile_id=OTHER_PROFILE, cr_type="CE", link=link,
+                                  ).get_status_code() == 201
+    else:
+        with pytest.raises(ApiException) as info:
+            client.create_link(profile_id=OTHER_PROFILE, cr_type="CE", link=link)
+        assert info.value.status_code == 403

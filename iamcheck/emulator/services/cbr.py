@@ -1,7 +1,6 @@
 """Context Based Restrictions API: rules and network zones (what `ContextBasedRestrictionsV1`
-reads and writes). Reads need a reading role on `context-based-restrictions` or account
-management; writes need account management (the emulator's simplification of IBM's Editor /
-Administrator on the service)."""
+reads and writes). Reads need a reading role (Viewer and up) on `context-based-restrictions` or
+account management; writes need Editor or Administrator there, as IBM's CBR roles say."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from iamcheck.emulator.services._http import backend_of, base_url, caller_of, js
 
 API = "Context Based Restrictions"
 SERVICE = "context-based-restrictions"
+WRITING_ROLES = frozenset({"Editor", "Administrator"})
 RULE_FILTERS = ("region", "resource", "resource_type", "service_instance", "service_name",
                 "service_type", "zone_id", "enforcement_mode")
 
@@ -30,7 +30,7 @@ def _reader(request: Request) -> None:
 
 
 def _writer(request: Request) -> None:
-    if not _seen(request).manages_account:
+    if not _seen(request).manages_service(SERVICE, WRITING_ROLES):
         raise forbidden("or change context-based restrictions")
 
 
@@ -136,13 +136,14 @@ ENDPOINTS = [
     Endpoint(API, "GET", "/v1/rules", list_rules,
              "List CBR rules (account_id required; region, resource, resource_type, "
              "service_instance, service_name, service_type, zone_id, enforcement_mode)"),
-    Endpoint(API, "POST", "/v1/rules", create_rule, "Create a CBR rule (account managers)"),
+    Endpoint(API, "POST", "/v1/rules", create_rule,
+             "Create a CBR rule (Editor+ on context-based-restrictions)"),
     Endpoint(API, "GET", "/v1/rules/{rule_id}", get_rule, "Get a CBR rule (ETag)"),
     Endpoint(API, "PUT", "/v1/rules/{rule_id}", replace_rule, "Replace a CBR rule"),
     Endpoint(API, "DELETE", "/v1/rules/{rule_id}", delete_rule, "Delete a CBR rule"),
     Endpoint(API, "GET", "/v1/zones", list_zones,
              "List network zones (account_id required; name): summaries with addresses_preview"),
-    Endpoint(API, "POST", "/v1/zones", create_zone, "Create a network zone (account managers)"),
+    Endpoint(API, "POST", "/v1/zones", create_zone, "Create a network zone (Editor+)"),
     Endpoint(API, "GET", "/v1/zones/{zone_id}", get_zone, "Get a network zone"),
     Endpoint(API, "DELETE", "/v1/zones/{zone_id}", delete_zone,
              "Delete a network zone (409 while a rule uses it)"),

@@ -1,8 +1,9 @@
 """IAM Identity: trusted profiles, their claim rules, links and identities.
 
 Reads need a reading role (Viewer, Operator, Editor, Administrator) on IAM Identity
-(`serviceName: iam-identity`) or account management, or the account owner; a list answers 403
-without one, as IAM Identity does for a caller who may not list profiles."""
+(`serviceName: iam-identity`) or account management, or the account owner (IBM: Viewer "View
+IDs"); a list answers 403 without one. Links and rules need Operator, Editor or Administrator
+there (IBM: Operator "Create and delete IDs")."""
 
 from __future__ import annotations
 
@@ -108,9 +109,12 @@ async def get_identities(request: Request) -> Response:
             for x in profile.identities]})
 
 
+WRITING_ROLES = frozenset({"Operator", "Editor", "Administrator"})  # IBM: Operator creates IDs
+
+
 def _check_writer(request: Request) -> None:
-    # Writes are for the account owner or account managers only (emulator simplification).
-    if not Visibility(backend_of(request), caller_of(request).iam_id).manages_account:
+    if not Visibility(backend_of(request), caller_of(request).iam_id).manages_service(
+            SERVICE, WRITING_ROLES):
         raise forbidden("or change trusted profiles")
 
 
@@ -155,12 +159,13 @@ ENDPOINTS = [
              "sorted by name; 403 without a reading role on iam-identity)"),
     Endpoint(API, "GET", P, get_profile, "Get a trusted profile"),
     Endpoint(API, "GET", f"{P}/rules", list_rules, "List a profile's claim rules"),
-    Endpoint(API, "POST", f"{P}/rules", create_rule, "Add a claim rule (account managers)"),
+    Endpoint(API, "POST", f"{P}/rules", create_rule,
+             "Add a claim rule (Operator+ on iam-identity)"),
     Endpoint(API, "GET", f"{P}/rules/{{rule_id}}", get_rule, "Get a claim rule"),
     Endpoint(API, "DELETE", f"{P}/rules/{{rule_id}}", delete_rule, "Delete a claim rule"),
     Endpoint(API, "GET", f"{P}/links", list_links, "List a profile's compute-resource links"),
     Endpoint(API, "POST", f"{P}/links", create_link,
-             "Link a compute resource (cr_type VSI, IKS_SA, ROKS_SA, CE; account managers)"),
+             "Link a compute resource (cr_type VSI, IKS_SA, ROKS_SA, CE; Operator+)"),
     Endpoint(API, "GET", f"{P}/links/{{link_id}}", get_link, "Get a link"),
     Endpoint(API, "DELETE", f"{P}/links/{{link_id}}", delete_link, "Delete a link"),
     Endpoint(API, "GET", f"{P}/identities", get_identities,
