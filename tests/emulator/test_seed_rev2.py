@@ -135,3 +135,27 @@ def test_serve_takes_a_propagation_delay(tmp_path: Any) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_generated_profiles_page_without_loss(emulator: Any) -> None:
+    from ibm_platform_services import IamIdentityV1
+    from ibm_platform_services.context_based_restrictions_v1 import ContextBasedRestrictionsV1
+
+    seed = generate(users=30, instances=10, groups=4, policies=20, seed=5, regions=1,
+                    extras=Extras(profiles=45, cbr_rules=12))
+    emulator.load(seed)
+    admin = seed["api_keys"][0]["apikey"]
+    client = emulator.client(IamIdentityV1, admin)
+    seen, token = [], None
+    while True:
+        page = client.list_profiles(account_id=seed["account_id"], pagesize=10,
+                                    pagetoken=token).get_result()
+        seen += [p["id"] for p in page["profiles"]]
+        if "next" not in page:
+            break
+        token = page["next"].split("pagetoken=")[1]
+    assert sorted(seen) == sorted(p["id"] for p in seed["trusted_profiles"])
+    assert len(seen) == len(set(seen)) == 45
+    rules = emulator.client(ContextBasedRestrictionsV1, admin).list_rules(
+        account_id=seed["account_id"], service_name="is").get_result()
+    assert rules["count"] == 12
