@@ -3,7 +3,11 @@
 Written from the project's IAM rules (docs: semantics-decisions.md) and IBM's documentation,
 independently of iamcheck's evaluator, so that a differential test can compare the two. The
 caller needs both `is.instance.instance.operate` and `is.instance.instance.console` on the
-instance; the two may come from different policies and subjects.
+instance; the two may come from different policies and subjects. Revision 2: user states per V4,
+trusted profiles act through their own policies, dynamic-rule groups count for users who joined
+at login (backend/claims.py), Public Access is not honoured for VPC, and a new policy counts only
+after the propagation delay (E1). Context-based restrictions are enforced apart
+(backend/cbr_enforcement.py).
 """
 
 from __future__ import annotations
