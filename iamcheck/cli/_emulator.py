@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,12 @@ import typer
 
 from iamcheck.cli._errors import exit_on_error
 from iamcheck.errors import BadInput
+
+
+class RoleLayout(StrEnum):
+    IS = "is"
+    IS_INSTANCE = "is.instance"
+
 
 app = typer.Typer(
     help="A faithful local stand-in for the IBM Cloud APIs iamcheck uses.",
@@ -38,6 +45,17 @@ def serve(
         typer.Option(min=0.0, max=1.0, help="Share of IBM API requests answered 429, 500 or 503."),
     ] = 0.0,
     fault_seed: Annotated[int, typer.Option(help="Makes injected faults reproducible.")] = 0,
+    propagation_delay: Annotated[
+        float,
+        typer.Option(min=0.0, max=3600.0, metavar="SECONDS",
+                     help="A new policy counts for VPC's console authorization only after this "
+                          "delay (IAM's policy reads show it at once)."),
+    ] = 0.0,
+    metadata_instance: Annotated[
+        str | None,
+        typer.Option(metavar="ID",
+                     help="The instance the VPC metadata token service answers for."),
+    ] = None,
 ) -> None:
     """Serve the IBM Cloud APIs at one base URL until Ctrl-C."""
     from iamcheck.emulator import Backend, FaultPlan, SeedError, demo_seed, load_seed
@@ -53,6 +71,11 @@ def serve(
         except SeedError as err:
             raise BadInput(f"--seed: {err}") from None
         backend = Backend(data, faults=FaultPlan(latency_ms, fault_rate, fault_seed))
+        if metadata_instance is not None and metadata_instance not in {
+                i["id"] for i in data.get("instances", [])}:
+            raise BadInput(f"--metadata-instance: no instance '{metadata_instance}' in the seed")
+        backend.settings.propagation_delay = propagation_delay
+        backend.settings.metadata_instance = metadata_instance
         try:
             sock = bind(host, port)
         except OSError as err:
@@ -68,6 +91,8 @@ def serve(
                 typer.echo(
                     f"  API key:  {keys[0]['apikey']}  (owner {keys[0]['iam_id']})", err=True
                 )
+            if propagation_delay:
+                typer.echo(f"  new policies reach VPC after {propagation_delay:g} s", err=True)
             typer.echo(
                 f"  try:      IAMCHECK_ENDPOINT={url} IBMCLOUD_API_KEY=<key> iamcheck audit",
                 err=True,
@@ -87,6 +112,22 @@ def generate(
     policies: Annotated[int, typer.Option(min=0, help="IAM policies.")] = 200,
     regions: Annotated[int, typer.Option(min=1, help="Regions the instances spread over.")] = 10,
     seed: Annotated[int, typer.Option(help="Same seed, same account, byte for byte.")] = 0,
+    login_claims: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of SSO users given a sign-in with "
+                                                   "IdP claims (dynamic rules, profiles).")
+    ] = 0.0,
+    public_console: Annotated[
+        int, typer.Option(min=0, max=50, help="Public Access policies with console roles on is.")
+    ] = 0,
+    role_layout: Annotated[
+        RoleLayout | None, typer.Option(help="Where /v2/roles lists the VPC roles.")
+    ] = None,
+    profiles: Annotated[
+        int, typer.Option(min=0, max=2000, help="Trusted profiles with rules, links, policies.")
+    ] = 0,
+    cbr_rules: Annotated[
+        int, typer.Option(min=0, max=1000, help="Context-based restriction rules on is.")
+    ] = 0,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
@@ -95,6 +136,7 @@ def generate(
     """Write a deterministic, valid seed of any size (up to IBM's limits), e.g. for benchmarks."""
     import json
 
+    from iamcheck.emulator.seed.generate import Extras
     from iamcheck.emulator.seed.generate import generate as make
 
     with exit_on_error():
@@ -106,6 +148,9 @@ def generate(
                 policies=policies,
                 seed=seed,
                 regions=regions,
+                extras=Extras(login_claims=login_claims, public_console=public_console,
+                              role_layout=role_layout.value if role_layout else None,
+                              profiles=profiles, cbr_rules=cbr_rules),
             )
         except ValueError as err:
             raise BadInput(str(err)) from None

@@ -6,10 +6,14 @@ import threading
 from collections import Counter
 from typing import Any
 
+from iamcheck.emulator.backend.cbr import CbrStore
+from iamcheck.emulator.backend.claims import join_at_login
+from iamcheck.emulator.backend.compute import ComputeTokens, RuntimeSettings
 from iamcheck.emulator.backend.console import ConsoleStore
 from iamcheck.emulator.backend.groups import GroupStore
 from iamcheck.emulator.backend.identity import IdentityStore
 from iamcheck.emulator.backend.policies import PolicyStore
+from iamcheck.emulator.backend.profiles import ProfileStore
 from iamcheck.emulator.backend.resource_groups import ResourceGroupStore
 from iamcheck.emulator.backend.roles import RoleStore
 from iamcheck.emulator.backend.users import UserStore
@@ -28,6 +32,8 @@ class Backend:
         self.faults = faults or FaultPlan()
         self.signer = TokenSigner(token_ttl)
         self.requests: Counter[str] = Counter()
+        self.settings = RuntimeSettings()
+        self.compute = ComputeTokens()
         self.load(seed)
 
     def load(self, seed: dict[str, Any]) -> None:
@@ -40,6 +46,9 @@ class Backend:
             self.roles = RoleStore(seed)
             self.policies = PolicyStore(seed, self.roles)
             self.groups = GroupStore(seed)
+            join_at_login(self.groups, seed)  # seed users with `login` have signed in
+            self.profiles = ProfileStore(seed)
+            self.cbr = CbrStore(seed)
             self.resource_groups = ResourceGroupStore(seed)
             self.vpc = VpcStore(seed)
             self.console = ConsoleStore(self.vpc)

@@ -3,7 +3,11 @@
 Written from the project's IAM rules (docs: semantics-decisions.md) and IBM's documentation,
 independently of iamcheck's evaluator, so that a differential test can compare the two. The
 caller needs both `is.instance.instance.operate` and `is.instance.instance.console` on the
-instance; the two may come from different policies and subjects.
+instance; the two may come from different policies and subjects. Revision 2: user states per V4,
+trusted profiles act through their own policies, dynamic-rule groups count for users who joined
+at login (backend/claims.py), Public Access is not honoured for VPC, and a new policy counts only
+after the propagation delay (E1). Context-based restrictions are enforced apart
+(backend/cbr_enforcement.py).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from iamcheck.emulator.backend.group_model import PUBLIC_ACCESS_ID
 from iamcheck.emulator.backend.role_catalog import PLATFORM
 from iamcheck.emulator.errors import IbmError
 
@@ -22,6 +27,7 @@ if TYPE_CHECKING:
 OPERATE = "is.instance.instance.operate"
 CONSOLE = "is.instance.instance.console"
 CONSOLE_ACTIONS = (OPERATE, CONSOLE)
+SIGNED_IN_STATES = frozenset({"ACTIVE", "DISABLED_CLASSIC_INFRASTRUCTURE"})
 _ENV = re.compile(r"^\{\{environment\.attributes\.([a-z_]+)\}\}$")
 _RESOURCE = re.compile(r"^\{\{resource\.attributes\.([A-Za-z_]+)\}\}$")
 _OFFSET = r"(Z|[+-]\d{2}:\d{2})?"
@@ -43,6 +49,8 @@ def granted_actions(backend: Backend, iam_id: str, instance: dict[str, Any],
     tags = backend.vpc.tags(instance["crn"], "access")
     granted: set[str] = set()
     for policy in _policies_of(backend, iam_id):
+        if not in_effect(policy, backend.settings.propagation_delay, when):
+            continue  # E1: VPC has not seen it yet
         scope = _scope(policy, target, tags)
         rule = policy.get("rule")
         if scope is None or not _rule_holds(rule, target, when, _rule_zone(rule)):
@@ -59,22 +67,38 @@ def granted_actions(backend: Backend, iam_id: str, instance: dict[str, Any],
 
 
 def _may_sign_in(backend: Backend, iam_id: str) -> bool:
-    """Users must be ACTIVE (V4); service IDs of the account may act; anyone else may not."""
-    if iam_id in backend.identity.service_ids:
+    """V4 rev 2: ACTIVE and DISABLED_CLASSIC_INFRASTRUCTURE users are decided by their policies
+    (the latter lose classic infrastructure only); every other state, known or not, may not.
+    Service IDs and trusted profiles of the account may act; anyone else may not."""
+    if iam_id in backend.identity.service_ids or backend.profiles.by_iam_id(iam_id):
         return True
     try:
         user = backend.users.get(backend.account_id, iam_id)
     except IbmError:
         return False
-    return bool(user["state"] == "ACTIVE")
+    return user["state"] in SIGNED_IN_STATES
 
 
 def _policies_of(backend: Backend, iam_id: str) -> Iterator[dict[str, Any]]:
-    """Active access policies of the caller and of every group it is in right now (P1-P3)."""
+    """Active access policies of the caller and of every group it is in right now (P1-P3):
+    static, dynamic now (seed users with a matching `login` joined at load). Not the Public
+    Access group: IBM supports public access for Cloud Object Storage only, so VPC does not
+    honour it (the emulator's documented choice)."""
     yield from backend.policies.policies_for_subject(iam_id=iam_id)
     for group in backend.groups.groups.values():
-        if backend.groups.holds(group, iam_id, "all"):  # static, dynamic now, Public Access
+        if group.id != PUBLIC_ACCESS_ID and backend.groups.holds(group, iam_id, "all"):
             yield from backend.policies.policies_for_subject(access_group_id=group.id)
+
+
+def in_effect(policy: dict[str, Any], delay: float, at: datetime) -> bool:
+    """Has VPC seen the policy at `at`, `delay` seconds after it was created (E1)?"""
+    if delay <= 0:
+        return True
+    try:
+        created = _datetime(policy.get("created_at"))
+    except (TypeError, ValueError):
+        return True
+    return (at - created).total_seconds() >= delay
 
 
 # ---- where: does the policy's resource cover the instance

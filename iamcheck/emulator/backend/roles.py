@@ -26,6 +26,7 @@ MAX_CUSTOM_ROLES = 40  # per account (IBM's documented limit)
 SEED_TIME = "2025-06-01T08:00:00.000Z"
 _NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,29}$")
 # The VPC docs write VPC service roles with either segment (semantics decision R4).
+VPC_LAYOUTS = ("is", "is.instance")
 _SEGMENTS = (":public:iam::::serviceRole:", ":public:is::::serviceRole:")
 
 
@@ -92,6 +93,8 @@ _CATALOG = _catalog_index()
 class RoleStore:
     def __init__(self, seed: dict[str, Any]) -> None:
         self.account_id: str = seed["account_id"]
+        # R2: where /v2/roles lists the VPC roles and their actions ("is" or "is.instance")
+        self.vpc_listed_under: str = seed.get("vpc_roles_listed_under", "is")
         creator = next((u["iam_id"] for u in seed.get("users", [])), "IBMid-0000000000")
         self._custom: dict[str, CustomRole] = {}
         for i, role in enumerate(seed.get("custom_roles", [])):
@@ -161,6 +164,8 @@ class RoleStore:
         if service_name and service_group_id:
             raise bad_request("service_name and service_group_id are mutually exclusive.")
         service = catalog_service(service_name) if service_name else None
+        if service_name in VPC_LAYOUTS and service_name != self.vpc_listed_under:
+            service = None  # this layout lists no VPC roles or actions under this name
         actions = PLATFORM_ACTIONS.get(service or "", {})
         system = [
             self._catalog_view(CatalogRole(PLATFORM + name, display, text, actions.get(name, ())))

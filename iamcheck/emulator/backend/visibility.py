@@ -93,14 +93,14 @@ class Visibility:
                 return True
         return False
 
-    def _reads(self, *services: tuple[str, str]) -> bool:
-        """A reading platform role, account-wide, on one of `services`."""
+    def _reads(self, *services: tuple[str, str], roles: frozenset[str] = READING_ROLES) -> bool:
+        """A reading platform role (or one of `roles`), account-wide, on one of `services`."""
         for policy in self._policies:
             attrs = _attributes(policy)
             if (_in_account(attrs, self.backend.account_id) and not policy["resource"].get("tags")
                     and any(set(attrs) == {"accountId", key} and _is(attrs, key, value)
                             for key, value in services)
-                    and self._platform_roles(policy) & READING_ROLES):
+                    and self._platform_roles(policy) & roles):
                 return True
         return False
 
@@ -129,6 +129,15 @@ class Visibility:
     @cached_property
     def all_users(self) -> bool:
         return self.manages_account or self._reads(USERS)
+
+    def reads_service(self, service_name: str) -> bool:
+        """A reading role on all of `service_name` (or account management), e.g. iam-identity
+        for trusted profiles, context-based-restrictions for CBR rules and zones."""
+        return self.manages_account or self._reads(("serviceName", service_name))
+
+    def manages_service(self, service_name: str, roles: frozenset[str]) -> bool:
+        """One of the platform `roles` on all of `service_name` (or account management)."""
+        return self.manages_account or self._reads(("serviceName", service_name), roles=roles)
 
     def policy(self, body: dict[str, Any]) -> bool:
         return self.all_policies or self.reaches(body)

@@ -91,8 +91,10 @@ def _check_references(data: dict[str, Any], source: str) -> None:
     _unique(data.get("api_keys", []), "apikey", "api_keys", source)
     _unique(data.get("access_groups", []), "name", "access_groups", source)
     principals = users | services
+    profiles = _check_profiles(data, principals, source)
+    _check_cbr(data, source)
     _check_groups(data, principals, source)
-    _check_policies(data, principals, source)
+    _check_policies(data, principals | profiles, source)
     for i, key in enumerate(data.get("api_keys", [])):
         if key["iam_id"] not in principals:
             raise SeedError(
@@ -153,3 +155,40 @@ def _check_policies(data: dict[str, Any], principals: set[str], source: str) -> 
                 raise SeedError(f"{where}.subject: unknown iam_id '{value}'")
             if attr["key"] == "access_group_id" and value not in groups:
                 raise SeedError(f"{where}.subject: unknown access group '{value}'")
+
+
+def _check_profiles(data: dict[str, Any], principals: set[str], source: str) -> set[str]:
+    """Trusted profiles: unique ids, iam_ids and names; identities that exist; pods named."""
+    items = data.get("trusted_profiles", [])
+    _unique(items, "id", "trusted_profiles", source)
+    _unique(items, "name", "trusted_profiles", source)
+    iam_ids = _unique(items, "iam_id", "trusted_profiles", source)
+    for i, profile in enumerate(items):
+        where = f"{source}: $.trusted_profiles[{i}]"
+        if profile["iam_id"] != "iam-" + profile["id"]:
+            raise SeedError(f"{where}.iam_id: must be 'iam-' + id ('iam-{profile['id']}')")
+        for j, identity in enumerate(profile.get("identities", [])):
+            if identity["iam_id"] not in principals:
+                raise SeedError(f"{where}.identities[{j}].iam_id: unknown '{identity['iam_id']}'")
+        for j, link in enumerate(profile.get("links", [])):
+            pod = link["cr_type"] in ("IKS_SA", "ROKS_SA")
+            named = "namespace" in link["link"] and "name" in link["link"]
+            if pod != named:
+                raise SeedError(f"{where}.links[{j}].link: namespace and name are given exactly "
+                                "for IKS_SA and ROKS_SA links")
+    return iam_ids
+
+
+def _check_cbr(data: dict[str, Any], source: str) -> None:
+    """CBR: unique zone and rule ids; every networkZoneId a rule names is a zone of the seed."""
+    zones = _unique(data.get("cbr_zones", []), "id", "cbr_zones", source)
+    _unique(data.get("cbr_rules", []), "id", "cbr_rules", source)
+    for i, rule in enumerate(data.get("cbr_rules", [])):
+        for j, context in enumerate(rule["contexts"]):
+            for attribute in context["attributes"]:
+                if attribute["name"] != "networkZoneId":
+                    continue
+                for zone in attribute["value"].split(","):
+                    if zone.strip() not in zones:
+                        raise SeedError(f"{source}: $.cbr_rules[{i}].contexts[{j}]: unknown "
+                                        f"zone '{zone.strip()}'")

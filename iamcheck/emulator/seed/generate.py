@@ -7,7 +7,8 @@ Only `random.Random(seed)` draws: nothing reads the clock, the environment or se
 from __future__ import annotations
 
 import random
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 # IBM's documented account limits (iam-manageaccess.md), and the generator's own size caps.
 MAX_USERS = 5000
@@ -66,11 +67,24 @@ ENV = "{{environment.attributes.%s}}"
 Attr = tuple[str, str, Any]
 
 
+@dataclass(frozen=True)
+class Extras:
+    """Revision-2 features a seed may also have (all off by default, so that the base seed's
+    bytes do not change). They draw from their own random stream and add their own policies on
+    top of `policies`."""
+
+    login_claims: float = 0.0  # share of SSO users given a sign-in (`login`) with IdP claims
+    public_console: int = 0  # Public Access policies granting console roles on `is`
+    role_layout: Literal["is", "is.instance"] | None = None  # vpc_roles_listed_under
+    profiles: int = 0  # trusted profiles with a claim rule, links and a console policy
+    cbr_rules: int = 0  # CBR rules on `is` (modes mixed) over a few network zones
+
+
 def generate(*, users: int, instances: int, groups: int, policies: int, seed: int,
-             regions: int = 10) -> dict[str, Any]:
+             regions: int = 10, extras: Extras | None = None) -> dict[str, Any]:
     """A valid seed with `users` users (the first, an administrator, owns api_keys[0]), `groups`
-    access groups (the first is Public Access), exactly `policies` policies and `instances`
-    instances spread over the first `regions` regions."""
+    access groups (the first is Public Access), exactly `policies` policies (plus those of
+    `extras`) and `instances` instances spread over the first `regions` regions."""
     for name, value, low, high in (("users", users, 1, MAX_USERS),
                                    ("groups", groups, 0, MAX_GROUPS),
                                    ("policies", policies, 0, MAX_POLICIES),
@@ -82,7 +96,26 @@ def generate(*, users: int, instances: int, groups: int, policies: int, seed: in
     if policies > subjects * MAX_POLICIES_PER_SUBJECT:
         raise ValueError(f"{policies} policies need more than {subjects} subjects "
                          f"(IBM allows {MAX_POLICIES_PER_SUBJECT} policies per subject)")
-    return _Generator(seed).build(users, instances, groups, policies, regions)
+    if extras is not None:
+        _check_extras(extras)
+    built = _Generator(seed).build(users, instances, groups, policies, regions)
+    if extras is not None:
+        from iamcheck.emulator.seed.generate_rev2 import add_extras  # it imports this module
+
+        add_extras(built, extras, seed)
+    return built
+
+
+def _check_extras(extras: Extras) -> None:
+    if not 0.0 <= extras.login_claims <= 1.0:
+        raise ValueError(f"login claims share must be between 0 and 1, not {extras.login_claims}")
+    for name, value, high in (("public console policies", extras.public_console, 50),
+                              ("profiles", extras.profiles, 2000),
+                              ("CBR rules", extras.cbr_rules, 1000)):
+        if not 0 <= value <= high:
+            raise ValueError(f"{name} must be between 0 and {high}, not {value}")
+    if extras.role_layout not in (None, "is", "is.instance"):
+        raise ValueError(f"role layout must be 'is' or 'is.instance', not {extras.role_layout}")
 
 
 def _service_id_count(users: int) -> int:

@@ -8,13 +8,17 @@ from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services import (
     access_groups,
     account_management,
+    cbr,
     console,
     control,
+    control_compute,
     iam_identity,
     iam_policy,
     iam_token,
+    metadata,
     resource_manager,
     tagging,
+    trusted_profiles,
     user_management,
     vpc,
 )
@@ -22,6 +26,7 @@ from iamcheck.emulator.services import (
 ENDPOINTS: list[Endpoint] = [
     *iam_token.ENDPOINTS,
     *iam_identity.ENDPOINTS,
+    *trusted_profiles.ENDPOINTS,
     *iam_policy.ENDPOINTS,
     *access_groups.ENDPOINTS,
     *user_management.ENDPOINTS,
@@ -30,7 +35,10 @@ ENDPOINTS: list[Endpoint] = [
     *vpc.ENDPOINTS,
     *console.ENDPOINTS,
     *tagging.ENDPOINTS,
+    *cbr.ENDPOINTS,
+    *metadata.ENDPOINTS,
     *control.ENDPOINTS,
+    *control_compute.ENDPOINTS,
 ]
 
 WEBSOCKETS: list[BaseRoute] = [*console.WEBSOCKETS]

@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from iamcheck.emulator.backend import Backend
 from iamcheck.emulator.backend.authz import CONSOLE_ACTIONS, may_open_console
+from iamcheck.emulator.backend.cbr_enforcement import enforce_cbr
 from iamcheck.emulator.backend.console import (
     CONSOLE_TYPES,
     ConsoleRefused,
@@ -69,6 +70,7 @@ async def create_token(request: Request) -> Response:
             backend, caller.iam_id, instance):
         raise VpcError(403, "forbidden", "You are not authorized to access the console of this "
                        f"instance: it needs {' and '.join(CONSOLE_ACTIONS)}.")
+    enforce_cbr(backend, instance, request.client.host if request.client else None)
     if console_type == "vnc":
         _check_vnc_supported(instance)
     token = backend.console.issue(instance, console_type, force)

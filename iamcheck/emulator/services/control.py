@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from iamcheck.emulator.backend.compute import RUNTIME_KEYS, check_runtime
 from iamcheck.emulator.backend.console import SETTINGS as CONSOLE_SETTINGS
 from iamcheck.emulator.backend.console import check_seconds
 from iamcheck.emulator.errors import bad_request, not_found
@@ -52,7 +53,8 @@ def _hooks_view(request: Request) -> Response:
     backend = backend_of(request)
     hooks, console = backend.policies.hooks, backend.console
     return ok({**{key: getattr(hooks, field) for key, field in HOOKS.items()},
-               **{key: getattr(console, field) for key, field in CONSOLE_SETTINGS.items()}})
+               **{key: getattr(console, field) for key, field in CONSOLE_SETTINGS.items()},
+               **{key: getattr(backend.settings, key) for key in RUNTIME_KEYS}})
 
 
 async def get_config(request: Request) -> Response:
@@ -63,13 +65,19 @@ async def get_config(request: Request) -> Response:
 
 async def set_config(request: Request) -> Response:
     body = await json_body(request)
-    known = [*HOOKS, *CONSOLE_SETTINGS]
+    known = [*HOOKS, *CONSOLE_SETTINGS, *RUNTIME_KEYS]
     unknown = sorted(set(body) - set(known))
     if unknown:
         raise bad_request(f"Unknown setting '{unknown[0]}'; known: {', '.join(known)}.")
     seconds: dict[str, float] = {}
+    runtime: dict[str, object] = {}
     for key, value in body.items():
-        if key in CONSOLE_SETTINGS:
+        if key in RUNTIME_KEYS:
+            try:
+                runtime[key] = check_runtime(key, value)
+            except ValueError as err:
+                raise bad_request(str(err)) from None
+        elif key in CONSOLE_SETTINGS:
             try:
                 seconds[key] = check_seconds(key, value)
             except ValueError as err:
@@ -79,7 +87,9 @@ async def set_config(request: Request) -> Response:
     backend = backend_of(request)
     with backend.lock:
         for key, value in body.items():
-            if key in seconds:
+            if key in runtime:
+                setattr(backend.settings, key, runtime[key])
+            elif key in seconds:
                 setattr(backend.console, CONSOLE_SETTINGS[key], seconds[key])
             else:
                 setattr(backend.policies.hooks, HOOKS[key], value)
@@ -187,7 +197,9 @@ ENDPOINTS = [
         "policy_create_failures (next creates are done, then answered 500), "
         "policy_create_drops (next creates are done, then the answer is cut); console limits in "
         "seconds: console_token_seconds (180), console_idle_seconds (600), "
-        "console_session_seconds (3600)",
+        "console_session_seconds (3600); kept across resets: propagation_delay (seconds before "
+        "a new policy counts for VPC's console authorization), metadata_instance (the instance "
+        "id the metadata service answers for)",
         auth=False,
         ibm=False,
     ),

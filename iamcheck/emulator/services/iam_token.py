@@ -8,6 +8,7 @@ from starlette.responses import Response
 from iamcheck.emulator.errors import IdentityError
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import backend_of, ok
+from iamcheck.emulator.services.iam_token_grants import GRANTS
 
 API = "IAM token"
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
@@ -16,6 +17,8 @@ APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 async def create_token(request: Request) -> Response:
     form = await request.form()
     grant_type = form.get("grant_type")
+    if isinstance(grant_type, str) and grant_type in GRANTS:  # trusted profiles
+        return await GRANTS[grant_type](request, form)
     apikey = form.get("apikey")
     if grant_type != APIKEY_GRANT:
         raise IdentityError(
@@ -47,7 +50,8 @@ ENDPOINTS = [
         "POST",
         "/identity/token",
         create_token,
-        "Exchange an API key for an access token",
+        "Exchange an API key for an access token; also the assume and cr-token grants for "
+        "trusted profiles",
         auth=False,
     ),
 ]

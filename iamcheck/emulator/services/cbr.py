@@ -1,0 +1,150 @@
+"""Context Based Restrictions API: rules and network zones (what `ContextBasedRestrictionsV1`
+reads and writes). Reads need a reading role (Viewer and up) on `context-based-restrictions` or
+account management; writes need Editor or Administrator there, as IBM's CBR roles say."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from iamcheck.emulator.backend.visibility import Visibility, forbidden
+from iamcheck.emulator.routing import Endpoint
+from iamcheck.emulator.services._http import backend_of, base_url, caller_of, json_body, ok
+
+API = "Context Based Restrictions"
+SERVICE = "context-based-restrictions"
+WRITING_ROLES = frozenset({"Editor", "Administrator"})
+RULE_FILTERS = ("region", "resource", "resource_type", "service_instance", "service_name",
+                "service_type", "zone_id", "enforcement_mode")
+
+
+def _seen(request: Request) -> Visibility:
+    return Visibility(backend_of(request), caller_of(request).iam_id)
+
+
+def _reader(request: Request) -> None:
+    if not _seen(request).reads_service(SERVICE):
+        raise forbidden("context-based restrictions")
+
+
+def _writer(request: Request) -> None:
+    if not _seen(request).manages_service(SERVICE, WRITING_ROLES):
+        raise forbidden("or change context-based restrictions")
+
+
+def _rule_view(request: Request, rule: dict[str, Any]) -> dict[str, Any]:
+    return {**rule, "href": f"{base_url(request)}/v1/rules/{rule['id']}"}
+
+
+def _zone_view(request: Request, zone: dict[str, Any]) -> dict[str, Any]:
+    return {**zone, "href": f"{base_url(request)}/v1/zones/{zone['id']}"}
+
+
+def _etag(rule: dict[str, Any]) -> dict[str, str]:
+    return {"ETag": f'"{rule["last_modified_at"]}"'}
+
+
+async def list_rules(request: Request) -> Response:
+    _reader(request)
+    backend = backend_of(request)
+    q = request.query_params
+    backend.cbr.check_account(q.get("account_id"))
+    with backend.lock:
+        rules = backend.cbr.list_rules(str(q["account_id"]),
+                                       {k: q[k] for k in RULE_FILTERS if k in q})
+        views = [_rule_view(request, r) for r in rules]
+    return ok({"count": len(views), "rules": views})
+
+
+async def get_rule(request: Request) -> Response:
+    _reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        rule = backend.cbr.rule(request.path_params["rule_id"])
+        return ok(_rule_view(request, rule), headers=_etag(rule))
+
+
+async def create_rule(request: Request) -> Response:
+    _writer(request)
+    body = await json_body(request)
+    backend = backend_of(request)
+    with backend.lock:
+        rule = backend.cbr.create_rule(body, caller_of(request).iam_id)
+        return ok(_rule_view(request, rule), status=201, headers=_etag(rule))
+
+
+async def replace_rule(request: Request) -> Response:
+    _writer(request)
+    body = await json_body(request)
+    backend = backend_of(request)
+    with backend.lock:
+        rule = backend.cbr.replace_rule(request.path_params["rule_id"], body,
+                                        caller_of(request).iam_id)
+        return ok(_rule_view(request, rule), headers=_etag(rule))
+
+
+async def delete_rule(request: Request) -> Response:
+    _writer(request)
+    backend = backend_of(request)
+    with backend.lock:
+        backend.cbr.delete_rule(request.path_params["rule_id"])
+    return Response(status_code=204)
+
+
+async def list_zones(request: Request) -> Response:
+    _reader(request)
+    backend = backend_of(request)
+    q = request.query_params
+    backend.cbr.check_account(q.get("account_id"))
+    with backend.lock:
+        zones = backend.cbr.list_zones(str(q["account_id"]), q.get("name"))
+        summaries = [{k: v for k, v in _zone_view(request, z).items()
+                      if k not in ("addresses", "excluded", "account_id", "description")}
+                     | {"description": z["description"], "addresses_preview": z["addresses"][:5]}
+                     for z in zones]
+    return ok({"count": len(summaries), "zones": summaries})
+
+
+async def get_zone(request: Request) -> Response:
+    _reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        zone = backend.cbr.zone(request.path_params["zone_id"])
+        return ok(_zone_view(request, zone), headers=_etag(zone))
+
+
+async def create_zone(request: Request) -> Response:
+    _writer(request)
+    body = await json_body(request)
+    backend = backend_of(request)
+    with backend.lock:
+        zone = backend.cbr.create_zone(body, caller_of(request).iam_id)
+        return ok(_zone_view(request, zone), status=201, headers=_etag(zone))
+
+
+async def delete_zone(request: Request) -> Response:
+    _writer(request)
+    backend = backend_of(request)
+    with backend.lock:
+        backend.cbr.delete_zone(request.path_params["zone_id"])
+    return Response(status_code=204)
+
+
+ENDPOINTS = [
+    Endpoint(API, "GET", "/v1/rules", list_rules,
+             "List CBR rules (account_id required; region, resource, resource_type, "
+             "service_instance, service_name, service_type, zone_id, enforcement_mode)"),
+    Endpoint(API, "POST", "/v1/rules", create_rule,
+             "Create a CBR rule (Editor+ on context-based-restrictions)"),
+    Endpoint(API, "GET", "/v1/rules/{rule_id}", get_rule, "Get a CBR rule (ETag)"),
+    Endpoint(API, "PUT", "/v1/rules/{rule_id}", replace_rule, "Replace a CBR rule"),
+    Endpoint(API, "DELETE", "/v1/rules/{rule_id}", delete_rule, "Delete a CBR rule"),
+    Endpoint(API, "GET", "/v1/zones", list_zones,
+             "List network zones (account_id required; name): summaries with addresses_preview"),
+    Endpoint(API, "POST", "/v1/zones", create_zone, "Create a network zone (Editor+)"),
+    Endpoint(API, "GET", "/v1/zones/{zone_id}", get_zone, "Get a network zone"),
+    Endpoint(API, "DELETE", "/v1/zones/{zone_id}", delete_zone,
+             "Delete a network zone (409 while a rule uses it)"),
+]

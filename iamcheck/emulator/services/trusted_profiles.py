@@ -1,0 +1,173 @@
+"""IAM Identity: trusted profiles, their claim rules, links and identities.
+
+Reads need a reading role (Viewer, Operator, Editor, Administrator) on IAM Identity
+(`serviceName: iam-identity`) or account management, or the account owner (IBM: Viewer "View
+IDs"); a list answers 403 without one. Links and rules need Operator, Editor or Administrator
+there (IBM: Operator "Create and delete IDs")."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from iamcheck.emulator.backend.profiles import DEFAULT_PAGESIZE, MAX_PAGESIZE, encode_token
+from iamcheck.emulator.backend.visibility import Visibility, forbidden
+from iamcheck.emulator.errors import bad_request
+from iamcheck.emulator.routing import Endpoint
+from iamcheck.emulator.services._http import (
+    backend_of,
+    base_url,
+    caller_of,
+    int_param,
+    json_body,
+    ok,
+)
+
+API = "IAM Identity"
+SERVICE = "iam-identity"
+
+
+def _check_reader(request: Request) -> None:
+    backend = backend_of(request)
+    if not Visibility(backend, caller_of(request).iam_id).reads_service(SERVICE):
+        raise forbidden("trusted profiles")
+
+
+def _profile_id(request: Request) -> str:
+    return str(request.path_params["profile_id"])
+
+
+async def list_profiles(request: Request) -> Response:
+    _check_reader(request)
+    q = request.query_params
+    size = int_param(request, "pagesize", DEFAULT_PAGESIZE, 1, MAX_PAGESIZE)
+    backend = backend_of(request)
+    with backend.lock:
+        found, offset, after = backend.profiles.page(q.get("account_id"), q.get("name"), size,
+                                                     q.get("pagetoken"))
+    here = f"{base_url(request)}/v1/profiles"
+    keep = {k: v for k, v in q.items() if k not in ("pagetoken",)}
+    body = {"context": {"url": f"{here}?{urlencode(q)}", "operation": "list_profiles"},
+            "offset": offset, "limit": size, "first": f"{here}?{urlencode(keep)}",
+            "profiles": found}
+    if after is not None:
+        body["next"] = f"{here}?{urlencode({**keep, 'pagetoken': encode_token(after)})}"
+    if offset:
+        back = encode_token(max(0, offset - size))
+        body["previous"] = f"{here}?{urlencode({**keep, 'pagetoken': back})}"
+    return ok(body)
+
+
+async def get_profile(request: Request) -> Response:
+    _check_reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        profile = backend.profiles.get(_profile_id(request))
+        return ok(dict(profile.body), headers={"ETag": profile.body["entity_tag"]})
+
+
+async def list_rules(request: Request) -> Response:
+    _check_reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        profile = backend.profiles.get(_profile_id(request))
+        return ok({"rules": [dict(r) for r in profile.rules.values()]})
+
+
+async def get_rule(request: Request) -> Response:
+    _check_reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        return ok(backend.profiles.rule(_profile_id(request), request.path_params["rule_id"]))
+
+
+async def list_links(request: Request) -> Response:
+    _check_reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        profile = backend.profiles.get(_profile_id(request))
+        return ok({"links": [dict(link) for link in profile.links.values()]})
+
+
+async def get_link(request: Request) -> Response:
+    _check_reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        return ok(backend.profiles.link(_profile_id(request), request.path_params["link_id"]))
+
+
+async def get_identities(request: Request) -> Response:
+    _check_reader(request)
+    backend = backend_of(request)
+    with backend.lock:
+        profile = backend.profiles.get(_profile_id(request))
+        return ok({"entity_tag": profile.body["entity_tag"], "identities": [
+            {"iam_id": x["iam_id"], "identifier": x["iam_id"], "type": x.get("type", "user"),
+             "accounts": [backend.account_id], "description": x.get("description", "")}
+            for x in profile.identities]})
+
+
+WRITING_ROLES = frozenset({"Operator", "Editor", "Administrator"})  # IBM: Operator creates IDs
+
+
+def _check_writer(request: Request) -> None:
+    if not Visibility(backend_of(request), caller_of(request).iam_id).manages_service(
+            SERVICE, WRITING_ROLES):
+        raise forbidden("or change trusted profiles")
+
+
+async def create_link(request: Request) -> Response:
+    _check_writer(request)
+    body = await json_body(request)
+    backend = backend_of(request)
+    with backend.lock:
+        return ok(backend.profiles.add_link(_profile_id(request), body), status=201)
+
+
+async def delete_link(request: Request) -> Response:
+    _check_writer(request)
+    backend = backend_of(request)
+    with backend.lock:
+        backend.profiles.delete_link(_profile_id(request), request.path_params["link_id"])
+    return Response(status_code=204)
+
+
+async def create_rule(request: Request) -> Response:
+    _check_writer(request)
+    body = await json_body(request)
+    if not isinstance(body.get("conditions"), list):
+        raise bad_request("conditions must be a list.")
+    backend = backend_of(request)
+    with backend.lock:
+        return ok(backend.profiles.add_rule(_profile_id(request), body), status=201)
+
+
+async def delete_rule(request: Request) -> Response:
+    _check_writer(request)
+    backend = backend_of(request)
+    with backend.lock:
+        backend.profiles.delete_rule(_profile_id(request), request.path_params["rule_id"])
+    return Response(status_code=204)
+
+
+P = "/v1/profiles/{profile_id}"
+ENDPOINTS = [
+    Endpoint(API, "GET", "/v1/profiles", list_profiles,
+             "List trusted profiles (account_id required; name, pagesize 1-100, pagetoken; "
+             "sorted by name; 403 without a reading role on iam-identity)"),
+    Endpoint(API, "GET", P, get_profile, "Get a trusted profile"),
+    Endpoint(API, "GET", f"{P}/rules", list_rules, "List a profile's claim rules"),
+    Endpoint(API, "POST", f"{P}/rules", create_rule,
+             "Add a claim rule (Operator+ on iam-identity)"),
+    Endpoint(API, "GET", f"{P}/rules/{{rule_id}}", get_rule, "Get a claim rule"),
+    Endpoint(API, "DELETE", f"{P}/rules/{{rule_id}}", delete_rule, "Delete a claim rule"),
+    Endpoint(API, "GET", f"{P}/links", list_links, "List a profile's compute-resource links"),
+    Endpoint(API, "POST", f"{P}/links", create_link,
+             "Link a compute resource (cr_type VSI, IKS_SA, ROKS_SA, CE; Operator+)"),
+    Endpoint(API, "GET", f"{P}/links/{{link_id}}", get_link, "Get a link"),
+    Endpoint(API, "DELETE", f"{P}/links/{{link_id}}", delete_link, "Delete a link"),
+    Endpoint(API, "GET", f"{P}/identities", get_identities,
+             "The identities (users, service IDs) that may assume the profile"),
+]
