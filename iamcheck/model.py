@@ -55,6 +55,10 @@ class Policy:
     pattern: str | None = None
     description: str = ""
     template_managed: bool = False  # created from an enterprise template
+    # format=include_last_permit: when IAM last saw the policy permit a request (None with a
+    # frequency of 0: never), and how often since IAM started counting; None: not read.
+    last_permit_at: datetime | None = None
+    last_permit_frequency: int | None = None
 
     def subject_value(self, key: str) -> str | None:
         for attr in self.subject:
