@@ -55,13 +55,26 @@ def rank_granters(account: AccountData, person: str, holders: Iterable[str],
     return tuple(out)
 
 
+class CannotTell(ValueError):
+    """No role read from the account carries a required action: "nobody" would be a guess."""
+
+
 def granters_for(account: AccountData, requirement: Requirement, instance_id: str,
                  person: str, at: datetime) -> tuple[Granter, ...]:
     """Who may create the policy giving `person` access on `instance_id`, nearest first.
-    `requirement` is the who-can-grant requirement (vpc-console-grant.toml)."""
+    `requirement` is the who-can-grant requirement (vpc-console-grant.toml).
+
+    Raises CannotTell when no role of the account carries one of its actions (a role list
+    without IAM actions, as some readers and the emulator give): an empty list would then be a
+    confident wrong answer."""
     chosen = tuple(i for i in account.instances if i.id == instance_id)
     if not chosen:
         raise ValueError(f"no instance '{instance_id}' in account {account.account_id}")
+    carried = {a for r in account.roles for a in r.actions}
+    lacking = [a for a in requirement.actions if a not in carried]
+    if lacking:
+        raise CannotTell(f"no role read from account {account.account_id} carries "
+                         f"{', '.join(lacking)}: cannot tell who can grant")
     result = decide_account(account, requirement, at, instances=chosen)
     return rank_granters(account, person, result.holders(instance_id),
                          result.maybe_holders(instance_id))

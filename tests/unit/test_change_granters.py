@@ -9,7 +9,7 @@ import pytest
 from iamcheck.decide import Verdict, decide_account
 from iamcheck.model import Membership
 from iamcheck.requirement import RequirementError, bundled_path, load_requirement
-from iamcheck.review.granters import granters_for, rank_granters
+from iamcheck.review.granters import CannotTell, granters_for, rank_granters
 from tests.unit.decide_builders import (
     ADMIN,
     ALICE,
@@ -96,3 +96,13 @@ def test_the_person_is_not_listed_and_possible_granters_come_last() -> None:
 def test_unknown_instance_is_refused() -> None:
     with pytest.raises(ValueError, match="no instance"):
         granters_for(account(), GRANT, "nope", ALICE, AT)
+
+
+def test_roles_without_the_action_cannot_tell() -> None:
+    from tests.unit.decide_builders import ROLES
+
+    roles = [r for r in ROLES if "iam.policy.create" not in r.actions]
+    data = account(users=[user(ALICE), user(BOB)], instances=[instance()], roles=roles,
+                   policies=[policy("p-admin", BOB, ADMIN)])
+    with pytest.raises(CannotTell, match=r"iam\.policy\.create"):
+        granters_for(data, GRANT, "0717_i-1", ALICE, AT)
