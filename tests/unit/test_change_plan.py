@@ -169,3 +169,68 @@ def test_with_policy_bodies_are_the_same_changes(demo: AccountData) -> None:
     payments = [i.id for i in demo.instances
                 if i.resource_group_id == "5b0e7a1c3d2f4e6a8b9c0d1e2f3a4b03"]
     assert all(result.verdict(JUNIPER, i) is Verdict.ALLOW for i in payments)
+
+
+def _rc(kind: str, actions: list[str], before: Any, after: Any,
+        unknown: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"address": f"{kind}.x", "mode": "managed", "type": kind, "name": "x",
+            "change": {"actions": actions, "before": before, "after": after,
+                       "after_unknown": unknown or {}}}
+
+
+def test_replace_update_and_delete_of_groups_members_and_rules(demo: AccountData) -> None:
+    from iamcheck.change import PutGroup, PutRule, RemoveGroup, RemoveRule
+
+    before = plan("oncall-member-added-console-policy-deleted.json")["resource_changes"][1][
+        "change"]["before"]
+    replaced = _rc("ibm_iam_user_policy", ["delete", "create"], before,
+                   dict(before, id=None, roles=["Operator"]), {"id": True})
+    rule = {"access_group_id": ONCALL, "name": "pager", "expiration": 4,
+            "identity_provider": "https://idp.example.com/saml", "rule_id": "ClaimRule-9",
+            "id": f"{ONCALL}/ClaimRule-9",
+            "conditions": [{"claim": "groups", "operator": "CONTAINS", "value": "pager"}]}
+    doc = {"resource_changes": [
+        replaced,
+        _rc("ibm_iam_access_group_dynamic_rule", ["create"], None, rule),
+        _rc("ibm_iam_access_group_dynamic_rule", ["delete"], rule, None),
+        _rc("ibm_iam_access_group", ["update"], {"id": ONCALL, "name": "on-call"},
+            {"id": ONCALL, "name": "pager", "description": "renamed"}),
+        _rc("ibm_iam_access_group", ["delete"], {"id": ONCALL, "name": "pager"}, None),
+    ]}
+    changes = changes_from_plan(doc, demo)
+    assert isinstance(changes[0], RemovePolicy) and changes[0].policy_id == INES_POLICY
+    assert isinstance(changes[1], PutPolicy)
+    assert changes[1].policy.id == "planned:ibm_iam_user_policy.x"
+    assert changes[1].policy.role_ids == ("crn:v1:bluemix:public:iam::::role:Operator",)
+    assert changes[1].policy.subject_value("iam_id") == INES  # the email, resolved
+    assert isinstance(changes[2], PutRule) and changes[2].rule.id == "ClaimRule-9"
+    assert changes[3] == RemoveRule(ONCALL, "ClaimRule-9", "ibm_iam_access_group_dynamic_rule.x")
+    assert isinstance(changes[4], PutGroup) and changes[4].group.name == "pager"
+    assert changes[5] == RemoveGroup(ONCALL, "ibm_iam_access_group.x")
+
+    after, unmodelled = apply(demo, changes[:5])
+    assert unmodelled == ()
+    group = next(g for g in after.groups if g.id == ONCALL)
+    original = next(g for g in demo.groups if g.id == ONCALL)
+    assert group.name == "pager" and group.rules == original.rules  # added, then removed
+    gone, _ = apply(demo, changes)
+    assert ONCALL not in {g.id for g in gone.groups}
+    assert not any(m.group_id == ONCALL for m in gone.memberships)
+    assert not any(p.subject_value("access_group_id") == ONCALL for p in gone.policies)
+    result = decide_account(gone, REQ, AT)
+    assert all(result.verdict("IBMid-6650001002", i.id) is Verdict.DENY for i in demo.instances)
+
+
+def test_attributes_it_does_not_understand_are_named(demo: AccountData) -> None:
+    before = plan("oncall-member-added-console-policy-deleted.json")["resource_changes"][1][
+        "change"]["before"]
+    odd = dict(before, future_attribute="x")
+    account_wide = dict(before, account_management=True, resources=[])
+    changes = changes_from_plan({"resource_changes": [
+        _rc("ibm_iam_user_policy", ["update"], before, odd),
+        _rc("ibm_iam_user_policy", ["update"], before, account_wide),
+    ]}, demo)
+    assert [type(c) for c in changes] == [Unmodelled, Unmodelled]
+    assert "future_attribute" in changes[0].reason
+    assert "account_management" in changes[1].reason
+    assert changes[0].subjects == frozenset({INES})
