@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 VerdictName = Literal["allow", "deny", "unknown"]
 TransitionKind = Literal["gained", "lost", "maybe_gained", "maybe_lost", "cleared"]
+GateResult = Literal["pass", "fail", "unknown"]
 CauseKind = Literal[
     "policy_added", "policy_removed", "policy_changed", "group_added", "group_removed",
     "membership_added", "membership_removed", "rule_changed", "subject_changed", "gap",
@@ -97,6 +98,17 @@ class AuditDiff:
         for t in self.transitions:
             out.setdefault(t.subject, []).append(t)
         return {k: tuple(v) for k, v in out.items()}
+
+    def gate(self, fail_on: Iterable[Literal["gained", "lost"]]) -> GateResult:
+        """`--fail-on gained|lost` for CI: fail on a certain gain (loss); unknown when one is
+        only possible, or when a change could not be modelled; pass otherwise."""
+        wanted = set(fail_on)
+        if any(t.kind in wanted for t in self.transitions):
+            return "fail"
+        maybe = {f"maybe_{k}" for k in wanted}
+        if self.unmodelled or any(t.kind in maybe for t in self.transitions):
+            return "unknown"
+        return "pass"
 
     def as_dict(self) -> dict[str, Any]:
         counts = {k: len(self.of_kind(k)) for k in

@@ -37,7 +37,10 @@ def test_a_holder_who_becomes_uncertain_is_a_maybe_loss(doc: dict[str, Any]) -> 
                for t in diff.transitions)
     assert all("7b3e0005-2f1a-4c6d-9e8b-5a0c7d2e0005" in {p.policy_id for p in t.paths}
                for t in diff.transitions)
+    assert diff.gate(["lost"]) == "unknown" and diff.gate(["gained"]) == "pass"
     back = diff_documents(new, doc)
+    assert back.gate(["gained"]) == "fail" and back.gate(["lost"]) == "pass"
+    assert diff_documents(doc, doc, unmodelled=["ibm_iam_x.y"]).gate(["lost"]) == "unknown"
     assert {t.kind for t in back.transitions} == {"gained"}
     assert set(back.by_subject()) == {RAVI}
     assert len(back.by_instance()) == len(doc["instances"])
