@@ -201,13 +201,17 @@ def _causes(kind: TransitionKind, subject: str, paths: tuple[Path, ...],
     was_groups = {g.id: g for g in was.groups}
     was_members = {(m.group_id, m.iam_id) for m in was.memberships}
     out: list[Cause] = []
+    roles: dict[str, list[str]] = {}
     for path in paths:
+        roles.setdefault(path.policy_id, []).append(path.role)
+    for path in {p.policy_id: p for p in paths}.values():  # one cause per policy
+        shown = f"{', '.join(dict.fromkeys(roles[path.policy_id]))}, {path.via}"
         if path.policy_id not in was_policies:
             out.append(Cause("policy_added" if gained else "policy_removed", path.policy_id,
-                             f"policy {path.policy_id} ({path.role}, {path.via})"))
+                             f"policy {path.policy_id} ({shown})"))
         elif was_policies[path.policy_id] != now_policies.get(path.policy_id):
             out.append(Cause("policy_changed", path.policy_id,
-                             f"policy {path.policy_id} changed ({path.role}, {path.via})"))
+                             f"policy {path.policy_id} changed ({shown})"))
         gid = path.group_id
         if not gid or gid == PUBLIC_ACCESS_GROUP_ID:
             continue

@@ -14,6 +14,7 @@ import pytest
 from iamcheck.audit import Selection, run_audit
 from iamcheck.change import (
     AddMembers,
+    Cause,
     PlanError,
     PutPolicy,
     RemoveMembers,
@@ -169,6 +170,15 @@ def test_with_policy_bodies_are_the_same_changes(demo: AccountData) -> None:
     payments = [i.id for i in demo.instances
                 if i.resource_group_id == "5b0e7a1c3d2f4e6a8b9c0d1e2f3a4b03"]
     assert all(result.verdict(JUNIPER, i) is Verdict.ALLOW for i in payments)
+    diff = diff_reports(run_audit(demo, REQ, Selection(), AT),
+                        run_audit(after, REQ, Selection(), AT))
+    assert {(t.subject, t.instance_id) for t in diff.transitions} == {
+        (JUNIPER, i) for i in payments if result.verdict(JUNIPER, i) is Verdict.ALLOW
+        and decide_account(demo, REQ, AT).verdict(JUNIPER, i) is not Verdict.ALLOW}
+    assert all(t.kind == "gained" for t in diff.transitions)
+    assert all(t.causes == (Cause("policy_added", "planned:policy.json[0]",
+                                  "policy planned:policy.json[0] (Operator, Console "
+                                  "Administrator, directly)"),) for t in diff.transitions)
 
 
 def _rc(kind: str, actions: list[str], before: Any, after: Any,
