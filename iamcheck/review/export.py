@@ -184,6 +184,17 @@ def _how_text(through: Mapping[str, Any], subject: str) -> How:
     return _how(Via(kind, group, certain="dynamic rule" not in via), subject, set())
 
 
+def rows_document(rows: Iterable[SubjectRow]) -> dict[str, Any]:
+    """The JSON form (`--by subject --format json`): the CSV's columns, lists kept as lists."""
+    return {"kind": "iamcheck-review", "schema_version": 1, "rows": [
+        {"subject": r.subject, "label": r.label, "subject_kind": r.subject_kind,
+         "scope": r.scope, "scope_label": r.scope_label, "instances": r.instances,
+         "verdict": r.verdict, "how": list(r.how), "policy_ids": list(r.policy_ids),
+         "groups": list(r.groups), "until": r.until.isoformat() if r.until else None,
+         "last_used": r.last_used.isoformat() if r.last_used else None,
+         "reasons": list(r.reasons)} for r in rows]}
+
+
 def csv_cell(text: str) -> str:
     """A cell a spreadsheet shows as text. (The hostile-input branch has safe_text.for_csv,
     which also strips terminal controls; use it here once merged.)"""

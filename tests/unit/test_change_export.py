@@ -13,7 +13,13 @@ import pytest
 from iamcheck.audit import AuditReport, Selection, run_audit
 from iamcheck.report import audit_document
 from iamcheck.requirement import load_requirement
-from iamcheck.review.export import NOT_RECORDED, rows_from_document, rows_from_report, write_csv
+from iamcheck.review.export import (
+    NOT_RECORDED,
+    rows_document,
+    rows_from_document,
+    rows_from_report,
+    write_csv,
+)
 from tests.unit.seed_model import account_from_seed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,3 +85,11 @@ def test_csv_neutralises_formulas(report: AuditReport) -> None:
     assert parsed[0][0] == "subject"
     assert parsed[1][1] == "'=HYPERLINK(\"http://x\",\"y\")"
     assert parsed[1][9] == "'+ops; @team"
+
+
+def test_json_rows_keep_the_same_content(report: AuditReport) -> None:
+    rows = rows_from_report(report)
+    doc = json.loads(json.dumps(rows_document(rows)))
+    assert len(doc["rows"]) == len(rows)
+    ines = next(r for r in doc["rows"] if r["subject"] == INES)
+    assert ines["until"] == "2036-12-31T23:59:59+00:00" and ines["how"] == ["direct"]
