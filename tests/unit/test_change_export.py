@@ -93,3 +93,30 @@ def test_json_rows_keep_the_same_content(report: AuditReport) -> None:
     assert len(doc["rows"]) == len(rows)
     ines = next(r for r in doc["rows"] if r["subject"] == INES)
     assert ines["until"] == "2036-12-31T23:59:59+00:00" and ines["how"] == ["direct"]
+
+
+def test_last_used_is_the_latest_permit_of_the_policies() -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from tests.unit.decide_builders import (
+        ALICE,
+        CONSOLE,
+        OPERATOR,
+        REQ,
+        account,
+        instance,
+        policy,
+        user,
+    )
+    from tests.unit.decide_builders import AT as BAT
+
+    operate = replace(policy("p-op", ALICE, OPERATOR), last_permit_at=BAT - timedelta(days=3),
+                      last_permit_frequency=2)
+    console = replace(policy("p-con", ALICE, CONSOLE), last_permit_at=BAT - timedelta(days=30),
+                      last_permit_frequency=1)
+    data = account(users=[user(ALICE)], policies=[operate, console], instances=[instance()])
+    (row,) = rows_from_report(run_audit(data, REQ, Selection(), BAT))
+    assert set(row.policy_ids) == {"p-op", "p-con"}
+    assert row.last_used == BAT - timedelta(days=3)
+    assert row.until is None
