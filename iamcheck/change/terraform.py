@@ -146,9 +146,11 @@ def _put(kind: str, after: dict[str, Any], unknown: dict[str, Any], address: str
          account: AccountData) -> Iterator[Change]:
     if kind in POLICY_TYPES:
         subject = _subject(kind, after, unknown, account)
-        known = {k: v for k, v in unknown.items() if k not in ("id", "version")}
-        _known(None, known, "an attribute", frozenset({subject.value}) if isinstance(
-            subject.value, str) else frozenset())
+        later = sorted(k for k, v in unknown.items()
+                       if k not in ("id", "version") and _any_true(v))
+        if later:
+            raise _Unmodelled(f"{later[0]} is known only after apply",
+                              frozenset({str(subject.value)}))
         pid = _tail_id(after["id"]) if after.get("id") and not unknown.get("id") \
             else f"planned:{address}"
         yield PutPolicy(_policy(pid, kind, after, subject, account), address)
@@ -167,8 +169,10 @@ def _put(kind: str, after: dict[str, Any], unknown: dict[str, Any], address: str
     elif kind == RULE:
         gid = str(_known(after.get("access_group_id"), unknown.get("access_group_id"),
                          "access_group_id"))
-        _known(None, {k: v for k, v in unknown.items() if k not in ("id", "rule_id")},
-               "an attribute", frozenset({gid}))
+        later = sorted(k for k, v in unknown.items()
+                       if k not in ("id", "rule_id") and _any_true(v))
+        if later:
+            raise _Unmodelled(f"{later[0]} is known only after apply", frozenset({gid}))
         yield PutRule(gid, _rule(after, address), address)
 
 

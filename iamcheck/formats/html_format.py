@@ -309,7 +309,8 @@ def render_diff(doc: dict[str, Any]) -> str:
              "<table id=\"diff-table\"><thead><tr><th>change</th><th>person</th>"
              "<th>instance</th><th>before</th><th>after</th><th>through</th><th>because</th>"
              "</tr></thead><tbody>"]
-    for t in doc.get("transitions") or []:
+    order = {k: n for n, k in enumerate(_KIND_TEXT)}
+    for t in sorted(doc.get("transitions") or [], key=lambda t: order.get(t.get("kind"), 9)):
         paths = "".join(f"<div>{_text(p.get('action'))}: policy {_text(p.get('policy_id'))} "
                         f"({_text(p.get('role'))}, {_text(p.get('via'))})</div>"
                         for p in t.get("paths") or [])

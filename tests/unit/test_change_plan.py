@@ -85,7 +85,7 @@ def test_unknown_at_plan_time_makes_only_that_subject_uncertain(demo: AccountDat
     changes = changes_from_plan(plan("unknown-at-plan-time.json"), demo)
     assert [type(c) for c in changes] == [Unmodelled]  # the instance itself is not IAM
     assert changes[0].name == "ibm_iam_user_policy.juniper_bastion"
-    assert "after apply" in changes[0].reason
+    assert changes[0].reason == "resource_attributes is known only after apply"
     after, unmodelled = apply(demo, changes)
     assert unmodelled == changes
     before = decide_account(demo, REQ, AT)
