@@ -86,11 +86,48 @@ def load_plan(text: str) -> dict[str, Any]:
 def changes_from_plan(plan: dict[str, Any], account: AccountData) -> tuple[Change, ...]:
     """Every change of the plan that touches IAM, in plan order."""
     out: list[Change] = []
-    for n, rc in enumerate(plan.get("resource_changes") or ()):
+    changes = plan.get("resource_changes") or ()
+    for n, rc in enumerate(changes):
         if not isinstance(rc, dict):
             raise PlanError(f"resource_changes[{n}] is not an object")
-        out.extend(_resource_change(rc, account, n))
+    resolve = _planned_groups(plan)
+    for n, rc in enumerate(changes):
+        out.extend(_resource_change(resolve(rc), account, n))
     return tuple(out)
+
+
+def _planned_groups(plan: dict[str, Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A group created by the plan has no id yet; a resource of the root module whose
+    `access_group_id` is the expression `<that group>.id` (the plan's `configuration`) gets
+    the group's planned id, so a new group with its members and policies stays modelled."""
+    created = {rc.get("address"): f"planned:{rc.get('address')}"
+               for rc in plan.get("resource_changes") or ()
+               if rc.get("type") == GROUP and "create" in (rc.get("change") or {}).get(
+                   "actions", ())}
+    refs: dict[str, list[str]] = {}
+    root = ((plan.get("configuration") or {}).get("root_module") or {})
+    for res in root.get("resources") or ():
+        if isinstance(res, dict):
+            expr = (res.get("expressions") or {}).get("access_group_id") or {}
+            if isinstance(expr, dict) and isinstance(expr.get("references"), list):
+                refs[str(res.get("address"))] = [str(r) for r in expr["references"]]
+
+    def resolve(rc: dict[str, Any]) -> dict[str, Any]:
+        change = rc.get("change")
+        if not isinstance(change, dict) or not isinstance(change.get("after"), dict):
+            return rc
+        unknown = change.get("after_unknown") or {}
+        if unknown.get("access_group_id") is not True:
+            return rc
+        targets = {r.removesuffix(".id") for r in refs.get(str(rc.get("address")), [])}
+        found = [created[t] for t in targets if t in created]
+        if len(found) != 1:
+            return rc
+        after = dict(change["after"], access_group_id=found[0])
+        unknown = dict(unknown, access_group_id=False)
+        return dict(rc, change=dict(change, after=after, after_unknown=unknown))
+
+    return resolve
 
 
 def _resource_change(rc: dict[str, Any], account: AccountData, n: int) -> Iterator[Change]:
@@ -155,11 +192,10 @@ def _put(kind: str, after: dict[str, Any], unknown: dict[str, Any], address: str
             else f"planned:{address}"
         yield PutPolicy(_policy(pid, kind, after, subject, account), address)
     elif kind == GROUP:
-        gid = after.get("id") if not unknown.get("id") else None
-        if not gid:
-            # A new group has no id yet; nothing can reference it except through the plan.
-            gid = f"planned:{address}"
-        yield PutGroup(AccessGroup(_tail_id(gid), str(after.get("name") or ""),
+        known_id = after.get("id") if not unknown.get("id") else None
+        # A new group has no id yet: the plan's references name it (_planned_groups).
+        gid = _tail_id(known_id) if known_id else f"planned:{address}"
+        yield PutGroup(AccessGroup(gid, str(after.get("name") or ""),
                                    str(after.get("description") or "")), address)
     elif kind == MEMBERS:
         gid = _known(after.get("access_group_id"), unknown.get("access_group_id"),

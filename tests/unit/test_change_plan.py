@@ -117,9 +117,21 @@ def test_new_group_rule_service_and_profile_policies(demo: AccountData) -> None:
     changes = changes_from_plan(plan("new-group-rule-service-and-profile-policies.json"), demo)
     names = [getattr(c, "source", getattr(c, "name", "")) for c in changes]
     assert "data.ibm_iam_access_group.existing" not in names  # reads change nothing
-    # The rule's group exists only after apply: named, scoped to nobody we know, not guessed.
-    rule = next(c for c in changes if isinstance(c, Unmodelled))
-    assert rule.name == "ibm_iam_access_group_dynamic_rule.responders"
+    # The rule's group exists only after apply; the plan's configuration says which it is.
+    from iamcheck.change import PutRule
+
+    rule = next(c for c in changes if isinstance(c, PutRule))
+    assert rule.group_id == "planned:ibm_iam_access_group.responders"
+    assert rule.rule.realm_name == "https://idp.example.com/saml"
+    after, unmodelled = apply(demo, changes)
+    assert unmodelled == ()
+    group = next(g for g in after.groups if g.id == rule.group_id)
+    assert group.name == "incident-responders" and group.rules == (rule.rule,)
+    # Without the configuration the reference is unknown: named, not guessed.
+    bare = plan("new-group-rule-service-and-profile-policies.json")
+    del bare["configuration"]
+    unknown = [c for c in changes_from_plan(bare, demo) if isinstance(c, Unmodelled)]
+    assert [u.name for u in unknown] == ["ibm_iam_access_group_dynamic_rule.responders"]
     puts = {c.source: c.policy for c in changes if isinstance(c, PutPolicy)}
     ci = puts["ibm_iam_service_policy.ci"]
     assert ci.id == "7b3e0099-2f1a-4c6d-9e8b-5a0c7d2e0099"
