@@ -6,6 +6,7 @@ account) does to who can open the console.
 - terraform.py: `terraform show -json` plans turned into changes
 - policy_file.py: v2 policy bodies (`--with-policy FILE`) turned into changes
 - diff.py: two audit results or two audit JSON documents compared, per instance and person
+- review.py: `review_changes(account, requirement, changes, at)`, the diff a change makes
 """
 
 from iamcheck.change.apply import apply
@@ -23,6 +24,7 @@ from iamcheck.change.changes import (
 )
 from iamcheck.change.diff import AuditDiff, Cause, Path, Transition, diff_documents, diff_reports
 from iamcheck.change.policy_file import changes_from_policy_bodies
+from iamcheck.change.review import review_changes
 from iamcheck.change.terraform import PlanError, changes_from_plan
 
 __all__ = [
@@ -46,4 +48,5 @@ __all__ = [
     "changes_from_policy_bodies",
     "diff_documents",
     "diff_reports",
+    "review_changes",
 ]

@@ -256,3 +256,17 @@ def test_attributes_it_does_not_understand_are_named(demo: AccountData) -> None:
     assert "future_attribute" in changes[0].reason
     assert "account_management" in changes[1].reason
     assert changes[0].subjects == frozenset({INES})
+
+
+def test_review_changes_is_the_same_diff(demo: AccountData) -> None:
+    from iamcheck.change import review_changes
+
+    changes = changes_from_plan(plan("oncall-member-added-console-policy-deleted.json"), demo)
+    diff = review_changes(demo, REQ, changes, AT)
+    after, _ = apply(demo, changes)
+    assert diff == diff_reports(run_audit(demo, REQ, Selection(), AT),
+                                run_audit(after, REQ, Selection(), AT))
+    unsupported = changes_from_plan(plan("unsupported-resource.json"), demo)
+    assert review_changes(demo, REQ, unsupported, AT).unmodelled == (
+        "ibm_iam_policy_assignment.console_everywhere: resource type "
+        "ibm_iam_policy_assignment is not modelled by iamcheck",)
