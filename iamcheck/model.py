@@ -59,6 +59,10 @@ class Policy:
     # R2: the policy's own enriched roles (read with format=display), each with its actions;
     # empty when the reader did not ask for them
     display_roles: tuple[Role, ...] = ()
+    # format=include_last_permit: when IAM last saw the policy permit a request (None with a
+    # frequency of 0: never), and how often since IAM started counting; None: not read.
+    last_permit_at: datetime | None = None
+    last_permit_frequency: int | None = None
 
     def subject_value(self, key: str) -> str | None:
         for attr in self.subject:

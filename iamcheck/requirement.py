@@ -19,7 +19,9 @@ import iamcheck
 DEFAULT_REQUIREMENT = "vpc-console"
 _SUFFIX = re.compile(r"^(role|serviceRole|customRole):[A-Za-z0-9_-]+$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_KNOWN_KEYS = {"id", "title", "description", "service", "instance_attribute", "actions", "grant"}
+_KNOWN_KEYS = {
+    "id", "title", "description", "service", "instance_attribute", "actions", "actions_of", "grant",
+}
 _GRANT_KEYS = {"crn_suffix", "display_name"}
 _KINDS = {"role": "platform", "serviceRole": "service", "customRole": "custom"}
 
@@ -113,7 +115,8 @@ def parse_requirement(data: dict[str, Any], source: Path) -> Requirement:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise fail("description", "must be a string")
-    actions = _actions(data.get("actions"), data["service"], fail)
+    action_services = _action_services(data.get("actions_of"), data["service"], fail)
+    actions = _actions(data.get("actions"), action_services, fail)
     grants = _grants(data.get("grant"), fail)
     return Requirement(
         id=data["id"],
@@ -127,14 +130,29 @@ def parse_requirement(data: dict[str, Any], source: Path) -> Requirement:
     )
 
 
-def _actions(value: Any, service: str, fail: _Fail) -> tuple[str, ...]:
+def _action_services(value: Any, service: str, fail: _Fail) -> tuple[str, ...]:
+    """The services whose action ids `actions` may name: the policy service, plus any listed
+    in `actions_of` (roles of one service can carry another's actions, e.g. Administrator on
+    `is` carries `iam.policy.create`). Policies still match on `service` only."""
+    if value is None:
+        return (service,)
+    if not isinstance(value, list) or not value:
+        raise fail("actions_of", "must be a non-empty list of IAM service names")
+    for i, name in enumerate(value):
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise fail(f"actions_of[{i}]", "must be an IAM service name such as 'iam'")
+    return tuple(dict.fromkeys([service, *value]))
+
+
+def _actions(value: Any, services: tuple[str, ...], fail: _Fail) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise fail("actions", "must be a non-empty list of action ids")
     out: list[str] = []
+    shown = " or ".join(f"'{s}'" for s in services)
     for i, action in enumerate(value):
-        if not isinstance(action, str) or not action.startswith(service + "."):
-            raise fail(f"actions[{i}]", f"must be an action id of service '{service}' "
-                       f"(e.g. '{service}.resource.resource.read')")
+        if not isinstance(action, str) or not any(action.startswith(s + ".") for s in services):
+            raise fail(f"actions[{i}]", f"must be an action id of service {shown} "
+                       f"(e.g. '{services[0]}.resource.resource.read')")
         if action in out:
             raise fail(f"actions[{i}]", f"'{action}' is listed twice")
         out.append(action)

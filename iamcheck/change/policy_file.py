@@ -1,0 +1,70 @@
+"""`--with-policy FILE`: v2 policy bodies (as `grant` writes them, the POST /v2/policies body)
+turned into the same changes a Terraform plan gives.
+
+The file holds one body, a JSON list of bodies, or an object with `policies: [...]`. A body
+with an `id` replaces that policy; one without is a new policy. A body iamcheck cannot read
+(missing subject, roles, or an unexpected shape) is Unmodelled, named by its position.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iamcheck.change.changes import Change, PutPolicy, Unmodelled
+from iamcheck.change.terraform import PlanError
+from iamcheck.model import Policy
+from iamcheck.policy_json import attributes_from_json, rule_from_json
+
+
+def load_policy_bodies(text: str) -> list[Any]:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise PlanError(f"not JSON (line {err.lineno}: {err.msg})") from None
+    except RecursionError:
+        raise PlanError("not JSON (nested too deeply)") from None
+    if isinstance(raw, dict) and isinstance(raw.get("policies"), list):
+        return list(raw["policies"])
+    if isinstance(raw, dict):
+        return [raw]
+    if isinstance(raw, list):
+        return raw
+    raise PlanError("expected a v2 policy body, a list of them, or {\"policies\": [...]}")
+
+
+def _policy(raw: Any, pid: str) -> Policy:
+    if not isinstance(raw, dict):
+        raise ValueError("not an object")
+    subject = attributes_from_json(raw["subject"]["attributes"])
+    resource = raw.get("resource") or {}
+    roles = tuple(str(r["role_id"]) for r in raw["control"]["grant"]["roles"])
+    if not subject or not roles:
+        raise ValueError("no subject attributes or no roles")
+    return Policy(
+        id=str(raw.get("id") or pid), type=str(raw.get("type") or "access"),
+        state=str(raw.get("state") or "active"), subject=subject,
+        resource=attributes_from_json(resource.get("attributes")),
+        tags=attributes_from_json(resource.get("tags")), role_ids=roles,
+        rule=rule_from_json(raw["rule"]) if raw.get("rule") else None,
+        pattern=raw.get("pattern"), description=str(raw.get("description") or ""))
+
+
+def changes_from_policy_bodies(bodies: list[Any], source: str = "policy") -> tuple[Change, ...]:
+    out: list[Change] = []
+    for n, raw in enumerate(bodies):
+        name = f"{source}[{n}]"
+        try:
+            out.append(PutPolicy(_policy(raw, f"planned:{name}"), name))
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            who = _subjects(raw)
+            out.append(Unmodelled(name, f"not a v2 policy body iamcheck can read ({err!s:.80})",
+                                  who))
+    return tuple(out)
+
+
+def _subjects(raw: Any) -> frozenset[str]:
+    try:
+        return frozenset(str(a["value"]) for a in raw["subject"]["attributes"])
+    except (KeyError, TypeError):
+        return frozenset()

@@ -1,0 +1,1 @@
+"""Access reviews, pure: who can grant, unused console grants, the per-subject export."""
