@@ -42,7 +42,42 @@ def render(endpoints: Iterable[Endpoint], websockets: Sequence[BaseRoute] = ()) 
             path = getattr(route, "path", "?")
             doc = (getattr(getattr(route, "endpoint", None), "__doc__", None) or "").strip()
             lines.append(f"| `{path}` | {_cell(doc.splitlines()[0] if doc else '')} |")
+    lines += _guesses() + _ibm_tests()
     return "\n".join(lines) + "\n"
+
+
+def _guesses() -> list[str]:
+    from iamcheck.emulator.backend.guesses import CHOICES
+
+    lines = ["", "## Guesses", "",
+             "Where IBM's material does not settle a behaviour, the emulator takes the first "
+             "alternative and can be set to each other one (`POST /_emulator/config`, or the "
+             "seed's `guesses` object), so a client can be tested against both.", "",
+             "| Setting | Alternatives (default first) | Why it is a guess |", "|---|---|---|"]
+    for key, (choices, why) in CHOICES.items():
+        lines.append(f"| `{key}` | {', '.join(f'`{c}`' for c in choices)} | {_cell(why)} |")
+    return lines
+
+
+def _ibm_tests() -> list[str]:
+    from iamcheck.emulator.ibm_tests import OUT_OF_SCOPE, OUT_OF_SCOPE_FILES, TEST_FILES
+
+    lines = ["", "## IBM's integration tests", "",
+             "`scripts/ibm_integration_tests.py CHECKOUT` runs these files of "
+             "IBM/platform-services-python-sdk `test/integration`, unmodified, against "
+             "`iamcheck emulator serve`: " + ", ".join(f"`{f}`" for f in TEST_FILES)
+             + ". Every test is expected to pass except these, which need endpoints the "
+             "emulator does not serve:", "", "| Test | Why it is out of scope |", "|---|---|"]
+    for file, tests in OUT_OF_SCOPE.items():
+        reasons: dict[str, list[str]] = {}
+        for test, why in tests.items():
+            reasons.setdefault(why, []).append(test.rsplit("::", 1)[-1])
+        for why, names in reasons.items():
+            shown = names[0] if len(names) == 1 else f"{names[0]} ... {names[-1]} ({len(names)})"
+            lines.append(f"| `{file}` {_cell(shown)} | {_cell(why)} |")
+    for file, why in OUT_OF_SCOPE_FILES.items():
+        lines.append(f"| `{file}` (all) | {_cell(why)} |")
+    return lines
 
 
 def current() -> str:

@@ -250,6 +250,13 @@ async def delete_role(request: Request) -> Response:
     return Response(status_code=204)
 
 
+async def list_policy_templates(request: Request) -> Response:
+    if not request.query_params.get("account_id"):
+        raise IbmError(400, "missing_required_query_parameter",
+                       "account_id is a required query parameter.")
+    return ok({"policy_templates": []})  # a seed describes no templates
+
+
 _V1 = "/v1/policies/{policy_id}"
 _V2 = "/v2/policies/{id}"
 _ROLE = "/v2/roles/{role_id}"
@@ -271,4 +278,6 @@ ENDPOINTS = [
     Endpoint(API, "GET", _ROLE, get_role, "Get a custom role"),
     Endpoint(API, "PUT", _ROLE, replace_role, "Replace a custom role (If-Match)"),
     Endpoint(API, "DELETE", _ROLE, delete_role, "Delete a custom role"),
+    Endpoint(API, "GET", "/v1/policy_templates", list_policy_templates,
+             "List policy templates: always none (templates are not emulated)"),
 ]
