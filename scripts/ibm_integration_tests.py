@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
 from typing import Any
 
 from iamcheck.emulator import demo_seed
@@ -36,7 +35,7 @@ def env_files(url: str, seed: dict[str, Any]) -> dict[str, str]:
     """The credentials files IBM's tests read: the emulator's URL, the owner's key, and the
     demo account's ids where a test asks for one."""
     account, key = seed["account_id"], seed["api_keys"][0]
-    owner, user = key["iam_id"], seed["users"][1]
+    user = seed["users"][1]
     group = next(g["id"] for g in seed["access_groups"] if g["id"] != "AccessGroupId-PublicAccess")
     apikey = key["apikey"]
     return {
@@ -54,7 +53,6 @@ def env_files(url: str, seed: dict[str, Any]) -> dict[str, str]:
             "USER_MANAGEMENT", url, apikey, ACCOUNT_ID=account, USER_ID=user["iam_id"],
             MEMBER_EMAIL="invitee@example.com", VIEWER_ROLE_ID="none", ACCESS_GROUP_ID=group)
             + _service("USER_MANAGEMENT_ADMIN", url, apikey),
-        "owner.txt": owner,
     }
 
 
