@@ -68,7 +68,8 @@ def write_seed() -> dict[str, Any]:
                    ROLE + "Administrator", rule=WEEKDAYS,
                    pattern="time-based-conditions:weekly:custom-hours"),
         ],
-        "resource_groups": [{"id": RG1, "name": "one", "default": True}, {"id": RG2, "name": "two"}],
+        "resource_groups": [{"id": RG1, "name": "one", "default": True},
+                            {"id": RG2, "name": "two"}],
     }
     validate_seed(seed)
     return seed
