@@ -41,8 +41,8 @@ from ibm_platform_services.iam_policy_management_v1 import (
     Policy,
     PolicyCollection,
     RoleCollection,
-    V2Policy,
     V2PoliciesPager,
+    V2Policy,
     V2PolicyCollection,
 )
 from ibm_platform_services.resource_manager_v2 import ResourceGroup, ResourceGroupList
