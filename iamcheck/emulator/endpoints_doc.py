@@ -60,7 +60,13 @@ def _guesses() -> list[str]:
 
 
 def _ibm_tests() -> list[str]:
-    from iamcheck.emulator.ibm_tests import OUT_OF_SCOPE, OUT_OF_SCOPE_FILES, TEST_FILES
+    from iamcheck.emulator.ibm_tests import (
+        NODE_OUT_OF_SCOPE,
+        NODE_TEST_FILES,
+        OUT_OF_SCOPE,
+        OUT_OF_SCOPE_FILES,
+        TEST_FILES,
+    )
 
     lines = ["", "## IBM's integration tests", "",
              "`scripts/ibm_integration_tests.py CHECKOUT` runs these files of "
@@ -77,6 +83,13 @@ def _ibm_tests() -> list[str]:
             lines.append(f"| `{file}` {_cell(shown)} | {_cell(why)} |")
     for file, why in OUT_OF_SCOPE_FILES.items():
         lines.append(f"| `{file}` (all) | {_cell(why)} |")
+    lines += ["", "`scripts/ibm_node_integration_tests.py CHECKOUT` does the same with "
+              "IBM/platform-services-node-sdk `test/integration` (jest, against the published "
+              "`@ibm-cloud/platform-services`): " + ", ".join(f"`{f}`" for f in NODE_TEST_FILES)
+              + "; out of scope are the tests whose full names match:", "",
+              "| Test names (regular expression) | Why it is out of scope |", "|---|---|"]
+    for pattern, why in NODE_OUT_OF_SCOPE.items():
+        lines.append(f"| `{_cell(pattern)}` | {_cell(why)} |")
     return lines
 
 

@@ -101,3 +101,31 @@ OUT_OF_SCOPE_FILES: dict[str, str] = {
     "serves tags read-only, from the seed",
     "test_account_management_v4.py": "needs an enterprise account",
 }
+
+# IBM's Node SDK equivalents (IBM/platform-services-node-sdk, test/integration), run by
+# scripts/ibm_node_integration_tests.py against the published package.
+NODE_TEST_FILES = (
+    "iam-policy-management.v1.test.js",
+    "iam-access-groups.v2.test.js",
+    "global-search.v2.test.js",
+    "resource-manager.v2.test.js",
+    "user-management.v1.test.js",
+)
+# A piece of a test's full name (describe blocks and title) -> why it is out of scope.
+NODE_OUT_OF_SCOPE: dict[str, str] = {
+    "Policy Template tests": _POLICY_TEMPLATES,
+    "Policy Assignment tests": _POLICY_TEMPLATES,
+    "Action Control Template tests": _POLICY_TEMPLATES,
+    "Role Template & Assignment tests": _POLICY_TEMPLATES,
+    "Access Management account settings tests": _ACCESS_SETTINGS,
+    "IamAccessGroupsV2_integration (create|list|get|update|commit|delete)(Latest)?Template":
+        _GROUP_TEMPLATES,
+    "IamAccessGroupsV2_integration (create|list|get|update|delete)Assignment": _GROUP_TEMPLATES,
+    "UserManagementV1_integration (getUserSettings|updateUserSettings)": "user settings",
+    "UserManagementV1_integration inviteUsers": "invitations",
+    "UserManagementV1_integration (updateUserProfile|removeUser)": "user profile writes",
+    "ResourceManagerV2_integration should (create|update|retrieve|delete) a( new)? resource "
+    "group": "resource group writes (and reading the group they create)",
+    "ResourceManagerV2_integration should get (a list of all quota definitions|a quota "
+    "definition)": "quota definitions",
+}
