@@ -22,6 +22,15 @@ HEADER = """# Emulated endpoints
 Generated from the emulator's route tables by `python -m iamcheck.emulator.endpoints_doc --write`;
 do not edit by hand. Paths are relative to the emulator's base URL. "IBM" marks an emulated IBM
 endpoint (counted, delayed and subject to injected faults); the others are the emulator's own.
+
+Reads answer each caller with what it may read (`backend/visibility.py`); writes to policies and
+access groups need IBM's roles (`backend/write_authz.py`), else IBM's 403. Tokens hold only for
+the account they were issued in. Every error comes in its service's IBM shape (platform
+`errors[]` with `trace` and `status_code`; VPC's with `more_info` and `target`; the token
+service's `errorCode`), unknown paths, wrong methods and trailing slashes included, never a
+redirect. The control API (`/_emulator/...`) needs the `X-Emulator-Secret` header that
+`iamcheck emulator serve` prints; a loopback client may omit it unless `serve` is bound to
+another address (it then warns).
 """
 
 
@@ -47,7 +56,7 @@ def render(endpoints: Iterable[Endpoint], websockets: Sequence[BaseRoute] = ()) 
 
 
 def _guesses() -> list[str]:
-    from iamcheck.emulator.backend.guesses import CHOICES
+    from iamcheck.emulator.backend.guesses import CHOICES, NOTES
 
     lines = ["", "## Guesses", "",
              "Where IBM's material does not settle a behaviour, the emulator takes the first "
@@ -56,6 +65,8 @@ def _guesses() -> list[str]:
              "| Setting | Alternatives (default first) | Why it is a guess |", "|---|---|---|"]
     for key, (choices, why) in CHOICES.items():
         lines.append(f"| `{key}` | {', '.join(f'`{c}`' for c in choices)} | {_cell(why)} |")
+    lines += ["", "Also guessed, without a setting:", ""]
+    lines += [f"- {what}: {why}" for what, why in NOTES.items()]
     return lines
 
 

@@ -50,3 +50,14 @@ def check(key: str, value: Any) -> None:
     allowed = CHOICES[key][0]
     if isinstance(value, bool) or value not in allowed:
         raise ValueError(f"'{key}' must be one of {', '.join(map(str, allowed))}")
+
+
+# Also guessed, without a setting (no client behaviour depends on the choice).
+NOTES: dict[str, str] = {
+    "403 code of a refused access group write": "`insufficient_permissions`: no IBM answer "
+    "was found (a refused policy write is IBM's `insufficent_permissions`, spelled so)",
+    "`apikey` of GET /v1/apikeys/details": "empty: the SDK's model requires the field, and "
+    "IBM fills it with the key's value only when it creates a key",
+    "401 for a token issued before another seed was loaded": "`invalid_token`: the token "
+    "belongs to an account the emulator no longer serves",
+}
