@@ -176,3 +176,18 @@ def test_unknown_group_is_404_before_403(account: Emulator) -> None:
         account.client(IamAccessGroupsV2, KEYS[NOBODY]).delete_access_group(
             access_group_id="AccessGroupId-nope")
     assert info.value.status_code == 404
+
+
+def test_custom_roles_need_administrator_on_access_management(account: Emulator) -> None:
+    role = {"display_name": "Console only", "actions": ["is.instance.instance.console"],
+            "name": "ConsoleOnly", "account_id": ACCOUNT, "service_name": "is"}
+    for who in (NOBODY, ISADMIN, VIEWER, GROUPEDITOR):
+        with pytest.raises(ApiException) as info:
+            account.client(IamPolicyManagementV1, KEYS[who]).create_role(**role)
+        assert info.value.status_code == 403
+    made = account.client(IamPolicyManagementV1, KEYS[POLADMIN]).create_role(**role)
+    assert made.get_status_code() == 201
+    with pytest.raises(ApiException) as info:
+        account.client(IamPolicyManagementV1, KEYS[NOBODY]).delete_role(
+            role_id=made.get_result()["id"])
+    assert info.value.status_code == 403

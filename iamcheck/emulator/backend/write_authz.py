@@ -9,6 +9,8 @@ can compare the two. What needs what:
   (`serviceType: platform_service`), account-wide; or Administrator on the policy's target
   service, through a policy whose resource covers the target's (every attribute of the
   caller's policy equals the target policy's, or matches it by wildcard).
+- create, replace or delete a custom role: Administrator on IAM Access Management (or on
+  account management), account-wide.
 - create an access group: Editor or Administrator on IAM Access Groups (`serviceName:
   iam-groups`) or on account management, account-wide.
 - change, delete, add or remove members and rules of one group: the same, account-wide or on
@@ -112,6 +114,15 @@ class Writes:
             "You are not allowed to change the requested policy: it needs the Administrator "
             f"role on IAM Access Management ({ACCESS_MANAGEMENT}) or on {on}.",
             "Administrator on IAM Access Management")
+
+    def check_roles(self) -> None:
+        """Raise WriteRefused unless the caller may create, change or delete custom roles."""
+        if self.owner or self._account_wide(POLICY_WRITERS, ACCESS_MANAGEMENT):
+            return
+        raise WriteRefused(
+            "insufficent_permissions",
+            "You are not allowed to change custom roles: it needs the Administrator role on IAM "
+            f"Access Management ({ACCESS_MANAGEMENT}).", "Administrator on IAM Access Management")
 
     def check_group(self, group_id: str | None) -> None:
         """Raise WriteRefused unless the caller may change access group `group_id` (None: create

@@ -228,7 +228,12 @@ async def list_roles(request: Request) -> Response:
         service_name=params.get("service_name"), service_group_id=params.get("service_group_id")))
 
 
+def _may_change_roles(request: Request) -> None:
+    Writes(backend_of(request), caller_of(request).iam_id).check_roles()
+
+
 async def create_role(request: Request) -> Response:
+    _may_change_roles(request)
     role = backend_of(request).roles.create(await json_body(request), caller_of(request).iam_id)
     return ok(role.render(base_url(request)), status=201, headers={"ETag": role.etag})
 
@@ -239,6 +244,7 @@ async def get_role(request: Request) -> Response:
 
 
 async def replace_role(request: Request) -> Response:
+    _may_change_roles(request)
     role = backend_of(request).roles.replace(
         request.path_params["role_id"], request.headers.get("if-match"),
         await json_body(request), caller_of(request).iam_id)
@@ -246,6 +252,7 @@ async def replace_role(request: Request) -> Response:
 
 
 async def delete_role(request: Request) -> Response:
+    _may_change_roles(request)
     backend_of(request).roles.delete(request.path_params["role_id"])
     return Response(status_code=204)
 
