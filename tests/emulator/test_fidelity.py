@@ -3,6 +3,7 @@ secret, tokens bound to their account, and the guess settings."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from typing import Any
 
@@ -17,6 +18,14 @@ from ibm_vpc import VpcV1
 from iamcheck.emulator import Backend, demo_seed
 from iamcheck.emulator.server import EmulatorServer
 from tests.conftest import MINI_KEY, Emulator, mini_seed
+from tests.emulator.test_console_token import (
+    PAY_STAGING,
+    closed_with,
+    control,
+    open_socket,
+    socket_url,
+)
+from tests.emulator.test_console_token import token as console_token
 
 ACCOUNT = mini_seed()["account_id"]
 VIEWER = "crn:v1:bluemix:public:iam::::role:Viewer"
@@ -214,3 +223,19 @@ def test_guesses_come_from_the_seed_too(emulator: Emulator) -> None:
     emulator.load(mini_seed())
     assert requests.get(f"{emulator.url}/_emulator/config", timeout=10).json()[
         "stale_etag_status"] == 412
+
+
+def test_with_connection_refusals_the_socket_is_what_refuses(demo: Emulator) -> None:
+    control(demo, "config", {"console_refusal": "connection"}).raise_for_status()
+
+    async def sessions() -> None:
+        first = await open_socket(socket_url(console_token(demo)))
+        await first.recv()
+        busy = await open_socket(socket_url(console_token(demo)))  # no force: a token all the same
+        assert (await closed_with(busy))[0] == 4009
+        await first.close()
+        assert control(demo, f"instances/{PAY_STAGING}/stop").status_code == 200
+        stopped = await open_socket(socket_url(console_token(demo, PAY_STAGING)))
+        assert (await closed_with(stopped))[0] == 4004
+
+    asyncio.run(sessions())
