@@ -99,9 +99,14 @@ def routes(endpoints: Iterable[Endpoint]) -> list[BaseRoute]:
 
 def _dispatch(methods: dict[str, Handler]) -> Handler:
     async def dispatch(request: Request) -> Response:
-        return await methods[request.method](request)
+        # Starlette lets HEAD through wherever GET is served: answer it as the GET
+        return await methods.get(request.method, methods.get("GET", _no_method))(request)
 
     return dispatch
+
+
+async def _no_method(request: Request) -> Response:
+    raise HTTPException(405)
 
 
 def create_app(backend: Backend) -> Starlette:

@@ -79,6 +79,11 @@ def test_wrong_methods_are_ibm_405s(emulator: Emulator) -> None:
     assert "GET" in answer.headers["allow"]
 
 
+def test_head_is_answered_as_the_get(emulator: Emulator) -> None:
+    answer = get(emulator, "/v2/groups", "HEAD", params={"account_id": ACCOUNT})
+    assert answer.status_code == 200 and answer.content == b""
+
+
 def test_the_token_service_answers_in_its_own_shape(emulator: Emulator) -> None:
     answer = requests.get(f"{emulator.url}/identity/token", timeout=10)
     assert answer.status_code == 405
