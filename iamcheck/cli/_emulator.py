@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import secrets
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -70,7 +71,10 @@ def serve(
             data = load_seed(seed) if seed else demo_seed()
         except SeedError as err:
             raise BadInput(f"--seed: {err}") from None
-        backend = Backend(data, faults=FaultPlan(latency_ms, fault_rate, fault_seed))
+        loopback = ipaddress.ip_address(host).is_loopback
+        secret = secrets.token_urlsafe(24)  # this run's key to the control API
+        backend = Backend(data, faults=FaultPlan(latency_ms, fault_rate, fault_seed),
+                          control_secret=secret, control_from_loopback=loopback)
         if metadata_instance is not None and metadata_instance not in {
                 i["id"] for i in data.get("instances", [])}:
             raise BadInput(f"--metadata-instance: no instance '{metadata_instance}' in the seed")
@@ -97,6 +101,13 @@ def serve(
                 f"  try:      IAMCHECK_ENDPOINT={url} IBMCLOUD_API_KEY=<key> iamcheck audit",
                 err=True,
             )
+            typer.echo(f"  control:  {url}/_emulator/ with header X-Emulator-Secret: {secret}"
+                       + ("" if loopback else " (required: not bound to loopback)"), err=True)
+            if not loopback:
+                typer.echo(
+                    f"WARNING: bound to {host}, not loopback: anyone who can reach this address "
+                    "can use the seed's API keys above and read the whole emulated account. "
+                    "The control API needs the secret above.", err=True)
             typer.echo("Press Ctrl-C to stop.", err=True)
             serve_forever(backend, sock)
         typer.echo("emulator stopped", err=True)

@@ -8,16 +8,20 @@ import json
 from collections.abc import Iterable
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from iamcheck.emulator.backend import Backend
+from iamcheck.emulator.error_shapes import framework_error, reshape, shape_of_api
 from iamcheck.emulator.errors import IbmError, bad_request
 from iamcheck.emulator.faults import answer_early, malform
 from iamcheck.emulator.routing import Endpoint, Handler
 from iamcheck.emulator.services import ENDPOINTS, WEBSOCKETS
 from iamcheck.emulator.services._http import backend_of
+from iamcheck.emulator.services.control import API as CONTROL_API
+from iamcheck.emulator.services.control import guard
 
 
 class InFlight:
@@ -47,6 +51,8 @@ def _wrap(endpoint: Endpoint) -> Handler:
 
 
 def _answer(endpoint: Endpoint) -> Handler:
+    shape = shape_of_api(endpoint.api)
+
     async def handle(request: Request) -> Response:
         backend = backend_of(request)
         fault, latency = None, 0.0
@@ -61,14 +67,20 @@ def _answer(endpoint: Endpoint) -> Handler:
             early = await answer_early(fault, backend.faults) if fault is not None else None
             if early is not None:
                 return early
+            if endpoint.api == CONTROL_API:
+                guard(request)
             if endpoint.auth:
-                request.state.caller = backend.signer.verify(request.headers.get("authorization"))
+                caller = backend.signer.verify(request.headers.get("authorization"))
+                if caller.account_id != backend.account_id:  # a token of a seed loaded before
+                    raise IbmError(401, "invalid_token", "The token was issued for another "
+                                   "account than the one served now.")
+                request.state.caller = caller
             response = await endpoint.handler(request)
             return malform(fault, response) if fault is not None else response
         except IbmError as err:
-            return err.response()
+            return reshape(backend.guesses.answer(err), shape).response()
         except (json.JSONDecodeError, RecursionError):  # nested too deep to decode
-            return bad_request("The request body is not valid JSON.").response()
+            return reshape(bad_request("The request body is not valid JSON."), shape).response()
         except ClientDisconnect:  # the client gave up (its timeout): nobody reads an answer
             return Response(status_code=499)
 
@@ -87,13 +99,20 @@ def routes(endpoints: Iterable[Endpoint]) -> list[BaseRoute]:
 
 def _dispatch(methods: dict[str, Handler]) -> Handler:
     async def dispatch(request: Request) -> Response:
-        return await methods[request.method](request)
+        # Starlette lets HEAD through wherever GET is served: answer it as the GET
+        return await methods.get(request.method, methods.get("GET", _no_method))(request)
 
     return dispatch
 
 
+async def _no_method(request: Request) -> Response:
+    raise HTTPException(405)
+
+
 def create_app(backend: Backend) -> Starlette:
-    app = Starlette(routes=[*routes(ENDPOINTS), *WEBSOCKETS])
+    app = Starlette(routes=[*routes(ENDPOINTS), *WEBSOCKETS],
+                    exception_handlers={HTTPException: framework_error})
+    app.router.redirect_slashes = False  # IBM answers /v2/groups/ with an error, not a 307
     app.state.backend = backend
     app.state.in_flight = InFlight()
     return app

@@ -252,8 +252,10 @@ def test_create_v2_and_read_it_back_with_an_etag(iam: IamPolicyManagementV1) -> 
     read = iam.get_v2_policy(id=policy.id)
     assert read.get_headers()["ETag"] and V2Policy.from_dict(read.get_result()).id == policy.id
     v1 = Policy.from_dict(iam.get_policy(policy_id=policy.id).get_result())
-    assert v1.subjects[0].attributes[0].value == USER
-    assert [r.display_name for r in v1.roles] == ["Operator", "Console Administrator"]
+    # IBM: /v1 answers a placeholder for every policy created through /v2 (P1, revision 2)
+    assert v1.subjects[0].attributes[0].value == "unsupported version"
+    assert [r.role_id for r in v1.roles] == ["crn:v1:bluemix:public:iam::::role:UnsupportedVersion"]
+    assert v1.href.endswith(f"/v2/policies/{policy.id}")
 
 
 def test_a_v1_policy_reads_through_v2(iam: IamPolicyManagementV1) -> None:
@@ -365,7 +367,12 @@ def test_rule_policy_is_an_unsupported_version_placeholder_on_v1(
     assert placeholder.href.endswith(f"/v2/policies/{policy_id}")
     assert placeholder.resources[0].attributes[0].value == ACCOUNT
     others = [p for p in listed.policies if p.id != policy_id]
-    assert all(p.href.endswith(f"/v1/policies/{p.id}") for p in others) and len(others) == 27
+    # the seed's policies are v2 too: every one is a placeholder on /v1 (P1, revision 2)
+    assert len(others) == 27 and all(p.href.endswith(f"/v2/policies/{p.id}") for p in others)
+    assert {p.subjects[0].attributes[0].value for p in others} == {"unsupported version"}
+    written = Policy.from_dict(iam.create_policy(**v1_model(USER, [VIEWER])).get_result())
+    assert written.href.endswith(f"/v1/policies/{written.id}")  # written through /v1: in full
+    assert written.subjects[0].attributes[0].value == USER
     single = Policy.from_dict(iam.get_policy(policy_id=policy_id).get_result())
     assert single.roles[0].display_name == "Unsupported Version"
     assert iam.get_v2_policy(id=policy_id).get_result()["rule"] == WEEKDAYS_RULE

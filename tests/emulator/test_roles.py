@@ -69,7 +69,7 @@ def test_is_roles_carry_ibm_actions(iam: IamPolicyManagementV1) -> None:
     assert {"IP Spoofing Operator", "Bare Metal Console Admin", "VPN Client"} <= set(service)
     assert all(CONSOLE not in r.actions for n, r in service.items() if n != "Console Administrator")
     assert [r.name for r in roles.custom_roles] == ["ConsoleOperator"]
-    assert result["system_roles"][0]["name"] == "Viewer"
+    assert "name" not in result["system_roles"][0]  # IBM's roles carry display_name and crn
 
 
 def test_without_service_name_system_roles_carry_no_service_actions(
@@ -83,7 +83,11 @@ def test_without_service_name_system_roles_carry_no_service_actions(
     other = iam.list_roles(account_id="0" * 32, service_name="is").get_result()
     assert other["custom_roles"] == []
     groups = iam.list_roles(service_group_id="IAM", account_id=ACCOUNT).get_result()
-    assert groups["service_roles"] == [] and groups["custom_roles"] == []
+    assert groups["custom_roles"] == []
+    assert "crn:v1:bluemix:public:iam-identity::::serviceRole:ServiceIdCreator" in {
+        r["crn"] for r in groups["service_roles"]}
+    assert not any(r["crn"].startswith("crn:v1:bluemix:public:is:")
+                   for r in groups["service_roles"])
 
 
 def test_custom_role_lifecycle(iam: IamPolicyManagementV1) -> None:

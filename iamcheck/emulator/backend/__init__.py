@@ -11,6 +11,7 @@ from iamcheck.emulator.backend.claims import join_at_login
 from iamcheck.emulator.backend.compute import ComputeTokens, RuntimeSettings
 from iamcheck.emulator.backend.console import ConsoleStore
 from iamcheck.emulator.backend.groups import GroupStore
+from iamcheck.emulator.backend.guesses import Guesses
 from iamcheck.emulator.backend.identity import IdentityStore
 from iamcheck.emulator.backend.policies import PolicyStore
 from iamcheck.emulator.backend.profiles import ProfileStore
@@ -26,8 +27,12 @@ class Backend:
     """State and rules of the emulated account. Handlers only parse, call this and serialise."""
 
     def __init__(
-        self, seed: dict[str, Any], *, faults: FaultPlan | None = None, token_ttl: int = 3600
+        self, seed: dict[str, Any], *, faults: FaultPlan | None = None, token_ttl: int = 3600,
+        control_secret: str | None = None, control_from_loopback: bool = True,
     ) -> None:
+        # Who may use the control API: a caller with the secret, or (if allowed) from loopback.
+        self.control_secret = control_secret
+        self.control_from_loopback = control_from_loopback
         self.lock = threading.RLock()  # the control API and handlers may run on other threads
         self.faults = faults or FaultPlan()
         self.signer = TokenSigner(token_ttl)
@@ -52,6 +57,9 @@ class Backend:
             self.resource_groups = ResourceGroupStore(seed)
             self.vpc = VpcStore(seed)
             self.console = ConsoleStore(self.vpc)
+            self.guesses = Guesses()
+            self.guesses.update(seed.get("guesses", {}))
+            self.console.refuse_at = self.guesses.console_refusal
             self.requests.clear()
 
     def reset(self) -> None:

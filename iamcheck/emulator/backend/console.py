@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from iamcheck.emulator.backend.guesses import RefuseAt
 from iamcheck.emulator.backend.vpc import VpcError, VpcStore
 
 CONSOLE_TYPES = ("serial", "vnc")
@@ -98,6 +99,9 @@ class ConsoleStore:
         self.token_seconds = TOKEN_SECONDS
         self.idle_seconds = IDLE_SECONDS
         self.session_seconds = SESSION_SECONDS
+        # A guess (IBM documents no code): refuse a stopped instance or a busy serial console
+        # when the token is made ("token") or only when the socket connects ("connection").
+        self.refuse_at: RefuseAt = "token"
         self._lock = threading.Lock()
         self._tokens: dict[tuple[str, str], ConsoleToken] = {}
         self._sessions: list[ConsoleSession] = []
@@ -106,9 +110,11 @@ class ConsoleStore:
 
     def issue(self, instance: dict[str, Any], console_type: str, force: bool) -> ConsoleToken:
         """A new token for `instance`, replacing any other (IBM: one valid token at a time)."""
-        _check_running(instance)
         key = (instance["region"], instance["id"])
-        if console_type == "serial" and not force and self.sessions(*key, "serial"):
+        if self.refuse_at == "token":
+            _check_running(instance)
+        if (self.refuse_at == "token" and console_type == "serial" and not force
+                and self.sessions(*key, "serial")):
             raise VpcError(409, "console_in_use", "The serial console of this instance is in use; "
                            "create the token with \"force\": true to take it over.")
         now = time.time()

@@ -45,6 +45,7 @@ class GroupStore:
                        "Public access group: every user and service ID of the account.",
                        SEED_TIME, "system", SEED_TIME, "system")
         self.groups: dict[str, Group] = {PUBLIC_ACCESS_ID: public}
+        self._settings: dict[str, Any] = {}  # PATCH /v2/groups/settings
         for g in seed.get("access_groups", []):
             if g["id"] != PUBLIC_ACCESS_ID:  # a seed may list it; it stays IBM's, as built above
                 self.groups[g["id"]] = self._from_seed(g)
@@ -107,8 +108,8 @@ class GroupStore:
 
     def holds(self, group: Group, iam_id: str, kind: str) -> bool:
         """Is `iam_id` a member of `group` by `kind` (static, dynamic or all)?"""
-        if group.id == PUBLIC_ACCESS_ID:  # implicitly: everyone of the account
-            return iam_id in self.principals
+        if group.id == PUBLIC_ACCESS_ID:  # implicitly: everyone of the account, when enabled
+            return self.public_access_enabled and iam_id in self.principals
         return (kind != "dynamic" and iam_id in group.members) or (
             kind != "static" and iam_id in group.dynamic)
 
@@ -299,4 +300,19 @@ class GroupStore:
     def settings(self, account_id: str | None) -> dict[str, Any]:
         self.check_account(account_id)
         return {"account_id": self.account_id, "last_modified_at": SEED_TIME,
-                "last_modified_by_id": self.creator, "public_access_enabled": True}
+                "last_modified_by_id": self.creator, "public_access_enabled": True,
+                **self._settings}
+
+    def update_settings(self, account_id: str | None, public_access_enabled: Any,
+                        caller: str) -> dict[str, Any]:
+        """PATCH /v2/groups/settings: turn the Public Access group on or off."""
+        self.check_account(account_id)
+        if not isinstance(public_access_enabled, bool):
+            raise bad_request("public_access_enabled must be true or false.", "invalid_value")
+        self._settings = {"public_access_enabled": public_access_enabled,
+                          "last_modified_at": now(), "last_modified_by_id": caller}
+        return self.settings(account_id)
+
+    @property
+    def public_access_enabled(self) -> bool:
+        return bool(self._settings.get("public_access_enabled", True))

@@ -26,7 +26,8 @@ class IdentityStore:
         return "ServiceId" if iam_id in self.service_ids else "User"
 
     def key_details(self, apikey: str) -> dict[str, Any]:
-        """GET /v1/apikeys/details: the key's metadata, never the key itself."""
+        """GET /v1/apikeys/details: the key's metadata. The SDK's ApiKey model requires
+        `apikey`, which IBM fills with the key's value only when it creates a key: empty here."""
         if apikey not in self._keys:
             raise not_found("API key", "(given in the IAM-ApiKey header)")
         iam_id = self._keys[apikey]
@@ -43,4 +44,5 @@ class IdentityStore:
             "description": "API key served by the iamcheck emulator",
             "iam_id": iam_id,
             "account_id": self.account_id,
+            "apikey": "",
         }

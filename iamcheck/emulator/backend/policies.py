@@ -36,10 +36,18 @@ class PolicyConflict(IbmError):
     """409 that names the policy it duplicates, as IBM does."""
 
     def __init__(self, existing: StoredPolicy) -> None:
-        super().__init__(409, "policy_conflict_error", "Failed to create policy: a policy with "
-                         f"the same subject, roles and resource already exists ({existing.id}).")
-        self.details = {"conflicts_with": {"etag": existing.etag,
-                                           "policy": copy.deepcopy(existing.body)}}
+        super().__init__(409, "policy_conflict_error", "The policy wasn't created because an "
+                         "access policy with identical attributes and roles already exists. "
+                         f"Please update the rule in the existing policy ({existing.id}).")
+        self.existing = existing
+        self.details: dict[str, dict[str, Any]] = {"conflicts_with": {"etag": existing.etag,
+                                                                     "policy": copy.deepcopy(
+                                                                         existing.body)}}
+
+    def with_href(self, href: str) -> PolicyConflict:
+        """IBM sends the whole conflicting policy, its href included."""
+        self.details["conflicts_with"]["policy"]["href"] = href
+        return self
 
     def body(self) -> dict[str, Any]:
         body = super().body()
@@ -69,6 +77,7 @@ class StoredPolicy:
     body: dict[str, Any]  # v2 form without href
     revision: int = 1
     deleted_at: float | None = None
+    written_in_v1: bool = False  # last created or replaced through /v1 (else /v2 or the seed)
     _mark: tuple[int, str] | None = None  # fingerprint cache, valid for one revision
 
     @property
@@ -189,7 +198,8 @@ class PolicyStore:
 
     # ---- changes
 
-    def create(self, policy: dict[str, Any], caller_iam_id: str) -> StoredPolicy:
+    def create(self, policy: dict[str, Any], caller_iam_id: str,
+               written_in_v1: bool = False) -> StoredPolicy:
         shapes.validate(policy, self.account_id, self.roles)
         self._check_unique(policy, own_id=None)
         self._check_quota()
@@ -198,6 +208,7 @@ class PolicyStore:
                 "created_by_id": caller_iam_id, "last_modified_at": when,
                 "last_modified_by_id": caller_iam_id, "state": "active"}
         stored = self._insert(body)
+        stored.written_in_v1 = written_in_v1
         if self.hooks.read_after_create_404s:
             self._unseen[stored.id] = self.hooks.read_after_create_404s
         return stored
@@ -218,7 +229,7 @@ class PolicyStore:
                            "(injected by the emulator).")
 
     def replace(self, policy_id: str, if_match: str | None, policy: dict[str, Any],
-                caller_iam_id: str) -> StoredPolicy:
+                caller_iam_id: str, written_in_v1: bool = False) -> StoredPolicy:
         stored = self.get(policy_id)
         check_if_match(if_match, stored.etag)
         if not stored.active:
@@ -231,6 +242,7 @@ class PolicyStore:
         kept: dict[str, Any] = {k: stored.body[k] for k in kept_keys if k in stored.body}
         stored.body = {**policy, **kept, "last_modified_at": now_iso(),
                        "last_modified_by_id": caller_iam_id, "state": "active"}
+        stored.written_in_v1 = written_in_v1
         stored.revision += 1
         return stored
 

@@ -26,6 +26,7 @@ RULE_OPERATORS = RESOURCE_OPERATORS | {
 } | {"dayOfWeekEquals", "dayOfWeekAnyOf"}
 PATTERNS = frozenset({
     "time-based-conditions:once",
+    "time-based-conditions:weekly",  # IBM's own CLI and API examples write it so
     "time-based-conditions:weekly:all-day",
     "time-based-conditions:weekly:custom-hours",
     "attribute-based-condition:resource:literal-and-wildcard",
@@ -242,11 +243,13 @@ def v1_expressible(policy: dict[str, Any]) -> bool:
                                        for a in policy["subject"]["attributes"])
 
 
-def v1_view(policy: dict[str, Any], roles: RoleStore, base: str) -> dict[str, Any]:
-    """The policy as /v1/policies shows it, or IBM's placeholder when v1 cannot express it."""
+def v1_view(policy: dict[str, Any], roles: RoleStore, base: str,
+            written_in_v1: bool = False) -> dict[str, Any]:
+    """The policy as /v1/policies shows it: in full when it was last written through /v1 (and
+    v1 can express it), else IBM's placeholder, as for every policy created through /v2."""
     meta_keys = ("created_at", "created_by_id", "last_modified_at", "last_modified_by_id", "state")
     meta: dict[str, Any] = {k: policy[k] for k in meta_keys if k in policy}
-    if not v1_expressible(policy):
+    if not (written_in_v1 and v1_expressible(policy)):
         account = attribute_value(policy["resource"], "accountId")
         return {
             "id": policy["id"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamcheck.emulator.errors import bad_request
+from iamcheck.emulator.errors import IbmError, bad_request
 
 
 class ResourceGroupStore:
@@ -38,3 +38,9 @@ class ResourceGroupStore:
 
     def ids(self) -> set[str]:
         return {g["id"] for g in self._groups}
+
+    def get(self, group_id: str) -> dict[str, Any]:
+        found = next((g for g in self._groups if g["id"] == group_id), None)
+        if found is None:
+            raise IbmError(404, "not_found", f"Resource group '{group_id}' was not found.")
+        return found

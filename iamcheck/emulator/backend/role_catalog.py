@@ -13,6 +13,11 @@ from dataclasses import dataclass
 PLATFORM = "crn:v1:bluemix:public:iam::::role:"
 GENERIC_SERVICE = "crn:v1:bluemix:public:iam::::serviceRole:"
 VPC_SERVICE = "crn:v1:bluemix:public:is::::serviceRole:"
+IAM_IDENTITY_SERVICE = "crn:v1:bluemix:public:iam-identity::::serviceRole:"
+# Service groups (`service_group_id` of GET /v2/roles): the services each one holds.
+SERVICE_GROUPS: dict[str, tuple[str, ...]] = {
+    "IAM": ("iam-identity", "iam-groups", "iam-access-management"),
+}
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,19 @@ SERVICE_ROLES: dict[str, tuple[CatalogRole, ...]] = {
                     _IMAGE_MANAGE),
         CatalogRole(GENERIC_SERVICE + "Manager", "Manager", GENERIC_SERVICE_ROLES["Manager"][1],
                     _IMAGE_MANAGE),
+    ),
+    # IAM Identity's own service roles (IBM's integration test expects ServiceIdCreator).
+    "iam-identity": (
+        CatalogRole(IAM_IDENTITY_SERVICE + "ServiceIdCreator", "Service ID creator",
+                    "As a service ID creator, you can create service IDs.",
+                    ("iam-identity.serviceid.create",)),
+        CatalogRole(IAM_IDENTITY_SERVICE + "UserApiKeyCreator", "User API key creator",
+                    "As a user API key creator, you can create API keys.",
+                    ("iam-identity.apikey.create",)),
+        CatalogRole(IAM_IDENTITY_SERVICE + "IdentityProviderAdministrator",
+                    "Identity Provider Administrator",
+                    "As an identity provider administrator, you can create, update and delete "
+                    "identity providers for the account.", ("iam-identity.idp.manage",)),
     ),
     # Terraform asks for this pseudo-service for policies on all IAM-enabled services.
     "alliamserviceroles": tuple(

@@ -16,6 +16,7 @@ from iamcheck.emulator.backend.role_catalog import (
     PLATFORM,
     PLATFORM_ACTIONS,
     PLATFORM_ROLES,
+    SERVICE_GROUPS,
     SERVICE_ROLES,
     CatalogRole,
     catalog_service,
@@ -171,7 +172,10 @@ class RoleStore:
             self._catalog_view(CatalogRole(PLATFORM + name, display, text, actions.get(name, ())))
             for name, (display, text) in PLATFORM_ROLES.items()
         ]
-        services = [self._catalog_view(r) for r in SERVICE_ROLES.get(service or "", ())]
+        members = SERVICE_GROUPS.get(service_group_id, ()) if service_group_id else (
+            service or "",)
+        services = [self._catalog_view(r) for member in members
+                    for r in SERVICE_ROLES.get(member, ())]
         custom = []
         if account_id == self.account_id and not service_group_id:
             custom = [
@@ -183,7 +187,7 @@ class RoleStore:
     @staticmethod
     def _catalog_view(role: CatalogRole) -> dict[str, Any]:
         return {"display_name": role.display_name, "description": role.description,
-                "actions": list(role.actions), "crn": role.crn, "name": role.name}
+                "actions": list(role.actions), "crn": role.crn}  # IBM's shape: no `name`
 
     # ---- custom role CRUD
 

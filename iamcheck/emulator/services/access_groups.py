@@ -11,6 +11,7 @@ from starlette.responses import Response
 from iamcheck.emulator.backend.group_model import Group, Member, Rule
 from iamcheck.emulator.backend.groups import GroupStore
 from iamcheck.emulator.backend.visibility import Visibility, forbidden
+from iamcheck.emulator.backend.write_authz import Writes
 from iamcheck.emulator.errors import bad_request
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import (
@@ -41,6 +42,19 @@ def _visible(request: Request, group_id: str, inside: bool = False) -> Group:
     if not (seen.all_groups if inside else seen.group(group_id)):
         raise forbidden(f"access group '{group_id}'" + (" members and rules" if inside else ""))
     return group
+
+
+def _may_change(request: Request, group_id: str | None = None) -> None:
+    """IBM's 403 unless the caller may change `group_id` (None: create groups)."""
+    Writes(backend_of(request), caller_of(request).iam_id).check_group(group_id)
+
+
+def _gid(request: Request) -> str:
+    """The group in the path, checked for existence (404) and write rights (403)."""
+    gid = str(request.path_params["access_group_id"])
+    _store(request).get(gid)
+    _may_change(request, gid)
+    return gid
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -130,6 +144,7 @@ async def list_groups(request: Request) -> Response:
 async def create_group(request: Request) -> Response:
     store = _store(request)
     store.check_account(request.query_params.get("account_id"))
+    _may_change(request)
     body = await json_body(request)
     group = store.create_group(body.get("name"), body.get("description"), caller_of(request).iam_id)
     return ok(_group(request, group), 201, headers={"ETag": group.etag})
@@ -143,18 +158,26 @@ async def get_group(request: Request) -> Response:
 async def update_group(request: Request) -> Response:
     body = await json_body(request)
     group = _store(request).update_group(
-        request.path_params["access_group_id"], request.headers.get("if-match"),
+        _gid(request), request.headers.get("if-match"),
         body.get("name"), body.get("description"), caller_of(request).iam_id)
     return ok(_group(request, group), headers={"ETag": group.etag})
 
 
 async def delete_group(request: Request) -> Response:
-    _store(request).delete_group(request.path_params["access_group_id"], _flag(request, "force"))
+    _store(request).delete_group(_gid(request), _flag(request, "force"))
     return Response(status_code=204)
 
 
 async def get_settings(request: Request) -> Response:
     return ok(_store(request).settings(request.query_params.get("account_id")))
+
+
+async def update_settings(request: Request) -> Response:
+    _may_change(request)
+    body = await json_body(request)
+    return ok(_store(request).update_settings(request.query_params.get("account_id"),
+                                              body.get("public_access_enabled"),
+                                              caller_of(request).iam_id))
 
 
 # --- members -----------------------------------------------------------------------------
@@ -180,24 +203,25 @@ async def list_members(request: Request) -> Response:
 async def add_members(request: Request) -> Response:
     body = await json_body(request)
     results = _store(request).add_members(
-        request.path_params["access_group_id"], body.get("members"), caller_of(request).iam_id)
+        _gid(request), body.get("members"), caller_of(request).iam_id)
     return ok({"members": results}, 207)
 
 
 async def remove_member(request: Request) -> Response:
-    _store(request).remove_member(request.path_params["access_group_id"],
+    _store(request).remove_member(_gid(request),
                                   request.path_params["iam_id"])
     return Response(status_code=204)
 
 
 async def remove_members(request: Request) -> Response:
     body = await json_body(request)
-    gid = request.path_params["access_group_id"]
+    gid = _gid(request)
     results = _store(request).remove_members(gid, body.get("members"))
     return ok({"access_group_id": gid, "members": results}, 207)
 
 
 async def remove_from_all(request: Request) -> Response:
+    _may_change(request)  # every group at once: account-wide rights
     _store(request).remove_from_all(request.query_params.get("account_id"),
                                     request.path_params["iam_id"])
     return Response(status_code=204)  # IBM answers 207 with a body only on a partial failure
@@ -205,6 +229,10 @@ async def remove_from_all(request: Request) -> Response:
 
 async def add_to_groups(request: Request) -> Response:
     body, iam_id = await json_body(request), request.path_params["iam_id"]
+    groups = body.get("groups")
+    for gid in groups if isinstance(groups, list) else []:
+        if isinstance(gid, str) and gid in _store(request).groups:
+            _may_change(request, gid)
     results = _store(request).add_to_groups(
         request.query_params.get("account_id"), iam_id, body.get("type"), body.get("groups"),
         caller_of(request).iam_id)
@@ -215,7 +243,7 @@ async def add_to_groups(request: Request) -> Response:
 
 async def add_rule(request: Request) -> Response:
     body = await json_body(request)
-    rule = _store(request).add_rule(request.path_params["access_group_id"], body,
+    rule = _store(request).add_rule(_gid(request), body,
                                     caller_of(request).iam_id)
     return _rule(request, rule, 201)
 
@@ -233,7 +261,7 @@ async def get_rule(request: Request) -> Response:
 
 async def replace_rule(request: Request) -> Response:
     body, params = await json_body(request), request.path_params
-    rule = _store(request).replace_rule(params["access_group_id"], params["rule_id"],
+    rule = _store(request).replace_rule(_gid(request), params["rule_id"],
                                         request.headers.get("if-match"), body,
                                         caller_of(request).iam_id)
     return _rule(request, rule)
@@ -241,7 +269,7 @@ async def replace_rule(request: Request) -> Response:
 
 async def remove_rule(request: Request) -> Response:
     params = request.path_params
-    _store(request).remove_rule(params["access_group_id"], params["rule_id"])
+    _store(request).remove_rule(_gid(request), params["rule_id"])
     return Response(status_code=204)
 
 
@@ -252,6 +280,8 @@ ENDPOINTS = [
     Endpoint(API, "GET", "/v2/groups", list_groups, "List access groups"),
     Endpoint(API, "POST", "/v2/groups", create_group, "Create an access group"),
     Endpoint(API, "GET", "/v2/groups/settings", get_settings, "Get account settings"),
+    Endpoint(API, "PATCH", "/v2/groups/settings", update_settings,
+             "Update account settings (public_access_enabled)"),
     Endpoint(API, "PUT", ALL_GROUPS, add_to_groups, "Add member to multiple access groups"),
     Endpoint(API, "DELETE", ALL_GROUPS, remove_from_all, "Delete member from all access groups"),
     Endpoint(API, "GET", GROUP, get_group, "Get an access group"),

@@ -68,8 +68,8 @@ async def create_token(request: Request) -> Response:
     backend, caller = backend_of(request), caller_of(request)
     if caller.account_id != backend.account_id or not may_open_console(
             backend, caller.iam_id, instance):
-        raise VpcError(403, "forbidden", "You are not authorized to access the console of this "
-                       f"instance: it needs {' and '.join(CONSOLE_ACTIONS)}.")
+        raise VpcError(403, "not_authorized", "You are not authorized to access the console of "
+                       f"this instance: it needs {' and '.join(CONSOLE_ACTIONS)}.")
     enforce_cbr(backend, instance, request.client.host if request.client else None)
     if console_type == "vnc":
         _check_vnc_supported(instance)
@@ -77,7 +77,7 @@ async def create_token(request: Request) -> Response:
     socket_base = re.sub(r"^http", "ws", base)
     href = (f"{socket_base}/vpc/{region}/v1/instances/{instance['id']}/console"
             f"?access_token={token.value}")
-    return ok(token.json(href), status=201)
+    return ok(token.json(href))  # IBM answers 200 (its unit test and Go examples)
 
 
 # ---- the WebSocket
@@ -185,12 +185,14 @@ regional_console_socket.__doc__ = f"{SOCKET_SUMMARY} (regional)."
 def _endpoints(prefix: str, where: str) -> list[Endpoint]:
     return [Endpoint(
         API, "POST", f"{prefix}/v1/instances/{{id}}/console_access_token", create_token,
-        f"Create a single-use console access token ({where}): 201 with `href` = the console "
+        f"Create a single-use console access token ({where}): 200 with `href` = the console "
         "WebSocket URL carrying `access_token`, valid 3 minutes, one per instance (a new one "
-        "replaces it). 403 `forbidden` unless the caller holds is.instance.instance.operate and "
-        "is.instance.instance.console on the instance; 409 `instance_not_running` (a guess); 409 "
-        "`console_in_use` for serial without force while a session is open (IBM's code "
-        "unconfirmed); 400 `console_type_not_supported` for VNC on TDX or z/OS")]
+        "replaces it). 403 `not_authorized` unless the caller holds is.instance.instance.operate "
+        "and is.instance.instance.console on the instance; 400 `console_type_not_supported` for "
+        "VNC on TDX or z/OS. A guess (IBM documents no code): with `console_refusal` = `token` "
+        "(default) 409 `instance_not_running`, and 409 `console_in_use` for serial without force "
+        "while a session is open; with `connection` the token is issued and the socket closes "
+        "4004 / 4009")]
 
 
 ENDPOINTS = [

@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from iamcheck.emulator.backend.compute import RUNTIME_KEYS, check_runtime
 from iamcheck.emulator.backend.console import SETTINGS as CONSOLE_SETTINGS
 from iamcheck.emulator.backend.console import check_seconds
-from iamcheck.emulator.errors import bad_request, not_found
+from iamcheck.emulator.backend.guesses import CHOICES as GUESSES
+from iamcheck.emulator.backend.guesses import check as check_guess
+from iamcheck.emulator.errors import IbmError, bad_request, not_found
 from iamcheck.emulator.faults import ANY_ROUTE, check_kind
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.seed import SeedError, validate_seed
 from iamcheck.emulator.services._http import backend_of, json_body, ok
 
 API = "Emulator control"
+SECRET_HEADER = "X-Emulator-Secret"
+
+
+def _loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+def guard(request: Request) -> None:
+    """The control API changes the whole account: it answers a request carrying the run's
+    secret (`serve` prints it), or one from loopback when the emulator allows that."""
+    backend = backend_of(request)
+    given = request.headers.get(SECRET_HEADER)
+    secret = backend.control_secret
+    if secret is not None and given is not None and secrets.compare_digest(given, secret):
+        return
+    if backend.control_from_loopback and _loopback(request.client.host if request.client else ""):
+        return
+    raise IbmError(403, "forbidden", f"The emulator's control API needs the {SECRET_HEADER} "
+                   "header that `iamcheck emulator serve` printed.")
 
 
 async def reset(request: Request) -> Response:
@@ -54,7 +83,8 @@ def _hooks_view(request: Request) -> Response:
     hooks, console = backend.policies.hooks, backend.console
     return ok({**{key: getattr(hooks, field) for key, field in HOOKS.items()},
                **{key: getattr(console, field) for key, field in CONSOLE_SETTINGS.items()},
-               **{key: getattr(backend.settings, key) for key in RUNTIME_KEYS}})
+               **{key: getattr(backend.settings, key) for key in RUNTIME_KEYS},
+               **backend.guesses.view()})
 
 
 async def get_config(request: Request) -> Response:
@@ -65,12 +95,19 @@ async def get_config(request: Request) -> Response:
 
 async def set_config(request: Request) -> Response:
     body = await json_body(request)
-    known = [*HOOKS, *CONSOLE_SETTINGS, *RUNTIME_KEYS]
+    known = [*HOOKS, *CONSOLE_SETTINGS, *RUNTIME_KEYS, *GUESSES]
     unknown = sorted(set(body) - set(known))
     if unknown:
         raise bad_request(f"Unknown setting '{unknown[0]}'; known: {', '.join(known)}.")
     seconds: dict[str, float] = {}
     runtime: dict[str, object] = {}
+    guesses = {key: body.pop(key) for key in list(body) if key in GUESSES}
+    backend = backend_of(request)
+    try:
+        for key, value in guesses.items():
+            check_guess(key, value)
+    except ValueError as err:
+        raise bad_request(str(err)) from None
     for key, value in body.items():
         if key in RUNTIME_KEYS:
             try:
@@ -84,8 +121,9 @@ async def set_config(request: Request) -> Response:
                 raise bad_request(str(err)) from None
         elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_HOOK:
             raise bad_request(f"'{key}' must be an integer from 0 to {MAX_HOOK}.")
-    backend = backend_of(request)
     with backend.lock:
+        backend.guesses.update(guesses)
+        backend.console.refuse_at = backend.guesses.console_refusal
         for key, value in body.items():
             if key in runtime:
                 setattr(backend.settings, key, runtime[key])
@@ -199,7 +237,8 @@ ENDPOINTS = [
         "seconds: console_token_seconds (180), console_idle_seconds (600), "
         "console_session_seconds (3600); kept across resets: propagation_delay (seconds before "
         "a new policy counts for VPC's console authorization), metadata_instance (the instance "
-        "id the metadata service answers for)",
+        "id the metadata service answers for); guesses (EMULATED_ENDPOINTS.md): stale_etag_status "
+        "(412 or 409), console_refusal (token or connection)",
         auth=False,
         ibm=False,
     ),

@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from iamcheck.emulator.backend import policy_shapes as shapes
-from iamcheck.emulator.backend.policies import ListQuery, StoredPolicy
+from iamcheck.emulator.backend.policies import ListQuery, PolicyConflict, StoredPolicy
 from iamcheck.emulator.backend.role_catalog import ACTION_DESCRIPTIONS
 from iamcheck.emulator.backend.visibility import Visibility, forbidden, policy_page
+from iamcheck.emulator.backend.write_authz import Writes
 from iamcheck.emulator.errors import IbmError
 from iamcheck.emulator.faults import answer_early
 from iamcheck.emulator.routing import Endpoint
@@ -25,7 +26,7 @@ from iamcheck.emulator.services._http import (
 )
 
 API = "IAM Policy Management"
-View = Callable[[dict[str, Any]], dict[str, Any]]
+View = Callable[[StoredPolicy], dict[str, Any]]
 
 
 def _list_query(request: Request) -> ListQuery:
@@ -51,7 +52,7 @@ def _collection(request: Request, view: View) -> Response:
         if next_start is not None:
             body["next"] = {"href": str(first.include_query_params(start=next_start)),
                             "start": next_start}
-    body["policies"] = [view(p.body) for p in page]
+    body["policies"] = [view(p) for p in page]
     return ok(body)
 
 
@@ -67,13 +68,14 @@ def _readable(request: Request, stored: StoredPolicy) -> StoredPolicy:
 
 def _v1_view(request: Request) -> View:
     roles, base = backend_of(request).roles, base_url(request)
-    return lambda policy: shapes.v1_view(policy, roles, base)
+    return lambda stored: shapes.v1_view(stored.body, roles, base, stored.written_in_v1)
 
 
 def _v2_view(request: Request, fmt: str | None = None) -> View:
     roles, base = backend_of(request).roles, base_url(request)
 
-    def view(policy: dict[str, Any]) -> dict[str, Any]:
+    def view(stored: StoredPolicy) -> dict[str, Any]:
+        policy = stored.body
         out = {**policy, "href": f"{base}/v2/policies/{policy['id']}"}
         if fmt == "display":  # IBM then lists each role's actions
             service = shapes.attribute_value(policy["resource"], "serviceName")
@@ -91,19 +93,47 @@ def _v2_view(request: Request, fmt: str | None = None) -> View:
     return view
 
 
+def _href(request: Request, stored: StoredPolicy, v1: bool) -> str:
+    return f"{base_url(request)}/{'v1' if v1 else 'v2'}/policies/{stored.id}"
+
+
 def _one(stored: StoredPolicy, view: View, status: int = 200) -> Response:
-    return ok(view(stored.body), status=status, headers={"ETag": stored.etag})
+    return ok(view(stored), status=status, headers={"ETag": stored.etag})
 
 
-def _create(request: Request, policy: dict[str, Any]) -> StoredPolicy:
+def _may_write(request: Request, *policies: dict[str, Any]) -> None:
+    """IBM's 403 unless the caller may write each of `policies` (before anything changes)."""
+    writes = Writes(backend_of(request), caller_of(request).iam_id)
+    for policy in policies:
+        writes.check_policy(policy)
+
+
+def _existing(request: Request, policy_id: str) -> dict[str, Any]:
+    return backend_of(request).policies.get(policy_id).body
+
+
+def _create(request: Request, policy: dict[str, Any], v1: bool = False) -> StoredPolicy:
+    _may_write(request, policy)
     store = backend_of(request).policies
     try:
-        stored = store.create(policy, caller_of(request).iam_id)
+        stored = store.create(policy, caller_of(request).iam_id, written_in_v1=v1)
+    except PolicyConflict as conflict:
+        store.fail_after_create()
+        raise conflict.with_href(_href(request, conflict.existing, v1)) from None
     except IbmError:
         store.fail_after_create()  # an armed failure hides the real answer too
         raise
     store.fail_after_create()
     return stored
+
+
+def _replace(request: Request, policy_id: str, policy: dict[str, Any], v1: bool) -> StoredPolicy:
+    try:
+        return backend_of(request).policies.replace(
+            policy_id, request.headers.get("if-match"), policy, caller_of(request).iam_id,
+            written_in_v1=v1)
+    except PolicyConflict as conflict:
+        raise conflict.with_href(_href(request, conflict.existing, v1)) from None
 
 
 async def _created(request: Request, stored: StoredPolicy, view: View) -> Response:
@@ -125,7 +155,7 @@ async def list_policies(request: Request) -> Response:
 
 async def create_policy(request: Request) -> Response:
     policy = shapes.from_v1(await json_body(request))
-    return await _created(request, _create(request, policy), _v1_view(request))
+    return await _created(request, _create(request, policy, v1=True), _v1_view(request))
 
 
 async def get_policy(request: Request) -> Response:
@@ -135,14 +165,14 @@ async def get_policy(request: Request) -> Response:
 
 async def replace_policy(request: Request) -> Response:
     policy = shapes.from_v1(await json_body(request))
-    stored = backend_of(request).policies.replace(
-        request.path_params["policy_id"], request.headers.get("if-match"), policy,
-        caller_of(request).iam_id)
+    _may_write(request, _existing(request, request.path_params["policy_id"]), policy)
+    stored = _replace(request, request.path_params["policy_id"], policy, v1=True)
     return _one(stored, _v1_view(request))
 
 
 async def update_policy_state(request: Request) -> Response:
     body = await json_body(request)
+    _may_write(request, _existing(request, request.path_params["policy_id"]))
     stored = backend_of(request).policies.update_state(
         request.path_params["policy_id"], request.headers.get("if-match"), body.get("state"),
         caller_of(request).iam_id)
@@ -150,6 +180,7 @@ async def update_policy_state(request: Request) -> Response:
 
 
 async def delete_policy(request: Request) -> Response:
+    _may_write(request, _existing(request, request.path_params["policy_id"]))
     backend_of(request).policies.delete(request.path_params["policy_id"])
     return Response(status_code=204)
 
@@ -176,13 +207,13 @@ async def get_v2_policy(request: Request) -> Response:
 
 async def replace_v2_policy(request: Request) -> Response:
     policy = shapes.from_v2(await json_body(request))
-    stored = backend_of(request).policies.replace(
-        request.path_params["id"], request.headers.get("if-match"), policy,
-        caller_of(request).iam_id)
+    _may_write(request, _existing(request, request.path_params["id"]), policy)
+    stored = _replace(request, request.path_params["id"], policy, v1=False)
     return _one(stored, _v2_view(request))
 
 
 async def delete_v2_policy(request: Request) -> Response:
+    _may_write(request, _existing(request, request.path_params["id"]))
     backend_of(request).policies.delete(request.path_params["id"])
     return Response(status_code=204)
 
@@ -197,7 +228,12 @@ async def list_roles(request: Request) -> Response:
         service_name=params.get("service_name"), service_group_id=params.get("service_group_id")))
 
 
+def _may_change_roles(request: Request) -> None:
+    Writes(backend_of(request), caller_of(request).iam_id).check_roles()
+
+
 async def create_role(request: Request) -> Response:
+    _may_change_roles(request)
     role = backend_of(request).roles.create(await json_body(request), caller_of(request).iam_id)
     return ok(role.render(base_url(request)), status=201, headers={"ETag": role.etag})
 
@@ -208,6 +244,7 @@ async def get_role(request: Request) -> Response:
 
 
 async def replace_role(request: Request) -> Response:
+    _may_change_roles(request)
     role = backend_of(request).roles.replace(
         request.path_params["role_id"], request.headers.get("if-match"),
         await json_body(request), caller_of(request).iam_id)
@@ -215,8 +252,16 @@ async def replace_role(request: Request) -> Response:
 
 
 async def delete_role(request: Request) -> Response:
+    _may_change_roles(request)
     backend_of(request).roles.delete(request.path_params["role_id"])
     return Response(status_code=204)
+
+
+async def list_policy_templates(request: Request) -> Response:
+    if not request.query_params.get("account_id"):
+        raise IbmError(400, "missing_required_query_parameter",
+                       "account_id is a required query parameter.")
+    return ok({"policy_templates": []})  # a seed describes no templates
 
 
 _V1 = "/v1/policies/{policy_id}"
@@ -240,4 +285,6 @@ ENDPOINTS = [
     Endpoint(API, "GET", _ROLE, get_role, "Get a custom role"),
     Endpoint(API, "PUT", _ROLE, replace_role, "Replace a custom role (If-Match)"),
     Endpoint(API, "DELETE", _ROLE, delete_role, "Delete a custom role"),
+    Endpoint(API, "GET", "/v1/policy_templates", list_policy_templates,
+             "List policy templates: always none (templates are not emulated)"),
 ]

@@ -59,9 +59,11 @@ async def list_tags(request: Request) -> Response:
 
 
 # Global Search accepts Lucene; the emulator reads the subset a client needs:
-# `*`, or `field:value` terms joined by AND, values plain (\-escapes), "quoted", or ending in `*`.
+# `*`, or `field:value` terms joined by AND, values plain (\-escapes), "quoted", or ending in `*`;
+# a term without a field (free text, `GST-sdk-*`) matches a value of any field.
 _TOKEN = re.compile(r'\s*(?:"(?:[^"\\]|\\.)*"|(?:[^\s"\\]|\\.)+(?:"(?:[^"\\]|\\.)*")?)')
 _UNESCAPE = re.compile(r"\\(.)")
+ANY_FIELD = "*"
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,11 @@ class Term:
     prefix: bool  # value ended in an unescaped `*`: match values starting with it
 
     def matches(self, record: dict[str, Any]) -> bool:
-        found = SEARCH_FIELDS[self.field](record)
-        values = found if isinstance(found, list) else [found]
+        fields = SEARCH_FIELDS.values() if self.field == ANY_FIELD else [SEARCH_FIELDS[self.field]]
+        values: list[Any] = []
+        for read in fields:
+            found = read(record)
+            values += found if isinstance(found, list) else [found]
         if self.prefix:
             return any(str(v).startswith(self.value) for v in values)
         return any(str(v) == self.value for v in values)
@@ -91,9 +96,11 @@ def _tokens(query: str) -> list[str]:
 
 def _term(token: str) -> Term:
     field, colon, raw = token.partition(":")
-    if not colon or not field or not raw:
-        raise bad_request(f"Query term {token!r} is not field:value (or the query `*`).")
-    if field not in SEARCH_FIELDS:
+    if token.startswith('"') or not colon:
+        field, raw = ANY_FIELD, token  # free text: a value of any field
+    if not field or not raw:
+        raise bad_request(f"Query term {token!r} is not field:value, free text or `*`.")
+    if field != ANY_FIELD and field not in SEARCH_FIELDS:
         raise bad_request(f"Unknown field {field!r} in the query; searchable fields: "
                           f"{', '.join(sorted(SEARCH_FIELDS))}.")
     if raw.startswith('"'):
@@ -159,8 +166,9 @@ async def search(request: Request) -> Response:
     page = chosen[offset:offset + limit]
     answer: dict[str, Any] = {"limit": limit,
                               "items": [search_item(r, state["fields"]) for r in page]}
-    if offset + limit < len(chosen):
-        answer["search_cursor"] = _encode_cursor({**state, "offset": offset + limit})
+    # IBM returns a cursor on every call; an empty page (not a missing cursor) ends the scan.
+    answer["search_cursor"] = _encode_cursor({**state, "offset": min(offset + limit,
+                                                                     len(chosen))})
     return ok(answer)
 
 
@@ -168,5 +176,6 @@ ENDPOINTS = [
     Endpoint(TAGGING, "GET", "/v3/tags", list_tags,
              "List tags (all of a type, or those attached to a CRN)"),
     Endpoint(SEARCH, "POST", "/v3/resources/search", search,
-             "Find resources (query: * or field:value AND ...; cursor paging)"),
+             "Find resources (query: *, free text or field:value AND ...; a cursor on every "
+             "page, an empty page ends)"),
 ]

@@ -144,7 +144,7 @@ async def get_instance(request: Request) -> Response:
     store, region, base, root = vpc_context(request)
     record = store.instance(region, request.path_params["id"])
     if not Visibility(backend_of(request), caller_of(request).iam_id).instance(record):
-        raise VpcError(403, "forbidden", "You are not authorized to read this instance.",
+        raise VpcError(403, "not_authorized", "You are not authorized to read this instance.",
                        {"name": "id", "type": "parameter", "value": record["id"]})
     return ok(instance_json(record, base, root))
 
