@@ -117,7 +117,7 @@ def test_enforced_rule_refuses_a_client_outside_its_zones(emu: Emulator) -> None
 
 def test_client_inside_the_zone_passes_and_report_mode_only_logs(emulator: Emulator) -> None:
     load(emulator, rule("zone-loopback"), rule("zone-office", "report"))
-    assert console(emulator)().get_status_code() == 201
+    assert console(emulator)().get_status_code() == 200
     reports = requests.get(f"{emulator.url}/_emulator/cbr_reports", timeout=5).json()["reports"]
     assert [r["rule_id"] for r in reports] == ["rule-zone-office-report"]
     assert reports[0]["client"] == "127.0.0.1"
@@ -127,7 +127,7 @@ def test_disabled_and_other_instances_rules_do_not_apply(emulator: Emulator) -> 
     load(emulator, rule("zone-office", "disabled"),
          rule("zone-office", extra=[{"name": "instanceId", "value": "0717_other"}]),
          rule("zone-office", extra=[{"name": "region", "value": "eu-de"}]))
-    assert console(emulator)().get_status_code() == 201
+    assert console(emulator)().get_status_code() == 200
 
 
 def test_rule_naming_the_instance_or_its_group_applies(emulator: Emulator) -> None:
@@ -143,7 +143,7 @@ def test_endpoint_type_and_excluded_addresses(emulator: Emulator) -> None:
     load(emulator, rule("zone-loopback", endpoint="private"))
     assert refusal(console(emulator))[0] == 403  # only the private endpoint would pass
     load(emulator, rule("zone-loopback", endpoint="private,public"))
-    assert console(emulator)().get_status_code() == 201
+    assert console(emulator)().get_status_code() == 200
     holed = {**LOOPBACK, "excluded": [{"type": "ipAddress", "value": "127.0.0.1"}]}
     load(emulator, rule("zone-loopback"), zones=[holed])
     assert refusal(console(emulator))[0] == 403

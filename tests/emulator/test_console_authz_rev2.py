@@ -49,7 +49,7 @@ def status(emu: Emulator, iam_id: str) -> int:
 
 
 def test_disabled_classic_infrastructure_is_decided_by_policies(emu: Emulator) -> None:
-    assert status(emu, DISABLED) == 201
+    assert status(emu, DISABLED) == 200
 
 
 @pytest.mark.parametrize("iam_id", [PENDING, SUSPENDED])
@@ -65,7 +65,7 @@ def test_a_state_the_emulator_does_not_know_is_refused(emu: Emulator) -> None:
 
 
 def test_dynamic_rule_joined_at_login_by_claims(emu: Emulator) -> None:
-    assert status(emu, FED_SRE) == 201  # groups claim contains "sre"
+    assert status(emu, FED_SRE) == 200  # groups claim contains "sre"
     assert status(emu, FED_DEV) == 403  # signed in, but the rule does not match
 
 
@@ -97,7 +97,7 @@ def test_propagation_delay_holds_back_a_new_policy_for_vpc_only(emu: Emulator) -
     assert policies.get_v2_policy(id=made["id"]).get_result()["id"] == made["id"]
     assert status(emu, FRESH) == 403  # IAM shows it; VPC has not seen it yet
     time.sleep(1.6)
-    assert status(emu, FRESH) == 201
+    assert status(emu, FRESH) == 200
 
 
 def test_propagation_delay_is_validated(emu: Emulator) -> None:

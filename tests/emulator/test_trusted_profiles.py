@@ -126,7 +126,7 @@ def test_assume_as_an_identity_of_the_profile(emu: Emulator) -> None:
     auth = IAMAssumeAuthenticator(SERVICE_KEY, iam_profile_id=PROFILE, url=emu.url)
     claims = jwt.decode(auth.token_manager.get_token(), options={"verify_signature": False})
     assert claims["iam_id"] == PROFILE_IAM and claims["sub_type"] == "Profile"
-    assert console_status(emu, auth) == 201  # the profile's own policy grants the console
+    assert console_status(emu, auth) == 200  # the profile's own policy grants the console
 
 
 def test_assume_by_name_and_by_claims(emu: Emulator) -> None:
@@ -159,7 +159,7 @@ def test_container_authenticator_with_a_linked_pod(emu: Emulator, tmp_path: Path
     path.write_text(mint(emu, crn=CLUSTER_CRN, namespace="ci", name="runner"))
     auth = ContainerAuthenticator(cr_token_filename=str(path), iam_profile_id=PROFILE,
                                   url=emu.url)
-    assert console_status(emu, auth) == 201
+    assert console_status(emu, auth) == 200
 
 
 def test_container_authenticator_refused_for_another_pod(emu: Emulator, tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_vpc_instance_authenticator_on_the_linked_instance(emu: Emulator,
                                                            version: str | None) -> None:
     emu.backend.settings.metadata_instance = INSTANCE
     auth = VPCInstanceAuthenticator(iam_profile_id=PROFILE, url=emu.url, service_version=version)
-    assert console_status(emu, auth) == 201
+    assert console_status(emu, auth) == 200
     default = VPCInstanceAuthenticator(url=emu.url)  # the instance's only profile
     assert jwt.decode(default.token_manager.get_token(),
                       options={"verify_signature": False})["iam_id"] == PROFILE_IAM
