@@ -7,29 +7,14 @@ for confirmation, `plan_shown` leaves it out of the result.
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
+
+from iamcheck.formats.json_format import compact
 
 WORD = {"allow": "ALLOWED", "deny": "DENIED", "unknown": "UNKNOWN"}
 LABEL = 10  # width of the label column
 WIDTH = 100
-
-
-def render_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def compact_json(value: Any, indent: int = 0) -> str:
-    """Valid JSON, indented, with every object or list of plain values on one line."""
-    pad, inner = " " * indent, " " * (indent + 2)
-    if isinstance(value, dict) and any(isinstance(v, dict | list) for v in value.values()):
-        items = [f"{inner}{json.dumps(k)}: {compact_json(v, indent + 2)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        items = [inner + compact_json(v, indent + 2) for v in value]
-        return "[\n" + ",\n".join(items) + f"\n{pad}]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _line(label: str, text: str, wrap: bool = True) -> list[str]:
@@ -97,7 +82,7 @@ def _grant_plan(subject: dict[str, Any]) -> list[str]:
     roles = ", ".join(r["name"] for r in policy["roles"])
     out += _line("plan", f"create {roles} ({subject['reason']})")
     out += _line("tag", policy["marker"])
-    out += _line("body", compact_json(policy["body"]), wrap=False)
+    out += _line("body", compact(policy["body"]), wrap=False)
     out += _line("ibmcloud", policy["cli"], wrap=False)
     if policy["cli_reads_body_from_file"]:
         out += _line("", "(policy.json: the body above)")

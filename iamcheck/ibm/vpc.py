@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ibm_cloud_sdk_core import ApiException
@@ -10,17 +9,14 @@ from ibm_vpc import VpcV1
 from ibm_vpc.vpc_v1 import InstancesPager
 
 from iamcheck.ibm._convert import convert_all, convert_list, reading
-from iamcheck.ibm.session import IbmSession, NotFound
+from iamcheck.ibm.errors import NotFound
+from iamcheck.ibm.session import IbmSession
+from iamcheck.ibm.vpc_values import ConsoleToken, ImageInfo, Region
 from iamcheck.model import Instance
 
-IBM_VPC_URL = "https://us-south.iaas.cloud.ibm.com/v1"
+__all__ = ["ConsoleToken", "ImageInfo", "Region", "TokenRefused"]
+
 PAGE = 100
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    endpoint: str  # e.g. https://us-south.iaas.cloud.ibm.com (no /v1)
 
 
 def list_regions(session: IbmSession) -> list[Region]:
@@ -87,30 +83,6 @@ def instance_from_json(raw: dict[str, Any], region: str) -> Instance:
 
 
 # Console: the image an instance boots from, and single-use console access tokens.
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    """What the console pre-flight needs of an instance's image (or, if the image is gone, of
-    its boot volume): who provides it and which operating system it holds."""
-
-    name: str
-    visibility: str  # "public": an IBM stock image; "private": a custom one; "": not known
-    os_name: str
-    os_family: str
-    os_display_name: str
-    architecture: str
-
-
-@dataclass(frozen=True)
-class ConsoleToken:
-    access_token: str = field(repr=False)  # single use, valid 3 minutes: never logged
-    console_type: str
-    created_at: str
-    expires_at: str
-    force: bool
-    href: str
-    version: str  # the API version the client sent; the WebSocket URL carries it too
 
 
 class TokenRefused(Exception):

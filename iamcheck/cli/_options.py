@@ -1,9 +1,12 @@
-"""Options every command shares."""
+"""Options every command shares, declared once."""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -77,3 +80,36 @@ Debug = Annotated[
         help="Log each IBM Cloud call to stderr; show tracebacks.",
     ),
 ]
+
+# The connection options, in the order every command lists them (its --help shows them last).
+_CONNECTION_OPTIONS = (
+    ("demo", Demo, False),
+    ("endpoint", Endpoint, None),
+    ("apikey_file", ApikeyFile, None),
+    ("account", Account, None),
+    ("concurrency", Concurrency, 8),
+    ("timeout", Timeout, 300.0),
+    ("debug", Debug, False),
+)
+
+def with_connection(command: Callable[..., None]) -> Callable[..., None]:
+    """The connection options, declared once: `command(conn, ...)` gets them as a Connection,
+    and Typer sees them as options of its own after the command's other options."""
+    from iamcheck.connection import Connection
+
+    signature = inspect.signature(command, eval_str=True)
+    own = list(signature.parameters.values())[1:]  # the first is `conn`
+    added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                               annotation=annotation)
+             for name, annotation, default in _CONNECTION_OPTIONS]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        conn = Connection(*(kwargs.pop(name) for name, _, _ in _CONNECTION_OPTIONS))
+        command(conn, **kwargs)
+
+    parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    del wrapper.__wrapped__  # Typer reads the signature above, not the command's
+    return wrapper
