@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from iamcheck.errors import BadInput, printable
 
@@ -29,19 +30,14 @@ def _shown(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class UserRef:
-    kind: str  # "email" | "iam_id"
+    kind: Literal["email", "iam_id"]
     value: str
 
 
 @dataclass(frozen=True)
 class InstanceRef:
-    kind: str  # "crn" | "id" | "name"
+    kind: Literal["crn", "id", "name"]
     value: str
-    region: str = ""  # known from a CRN
-
-    @property
-    def shown(self) -> str:
-        return self.value
 
 
 def user_ref(text: str, option: str = "--user") -> UserRef:
@@ -67,7 +63,7 @@ def instance_ref(text: str, option: str = "--instance") -> InstanceRef:
                 f"{option}: '{_shown(text, 120)}' is not the CRN of a VPC instance "
                 "(crn:v1:bluemix:public:is:<zone>:a/<account>::instance:<id>)"
             )
-        return InstanceRef("crn", text, region=match["zone"].rsplit("-", 1)[0])
+        return InstanceRef("crn", text)
     if INSTANCE_ID.match(text):
         return InstanceRef("id", text)
     if INSTANCE_NAME.match(text):

@@ -84,12 +84,3 @@ class RoleBook:
         if role.kind == "custom" and role.service_name not in (None, "", self.service):
             return RoleUse(role_id, role, frozenset(), by_suffix)  # another service's role
         return RoleUse(role_id, role, role.actions & self.required, by_suffix)
-
-    def grant_role(self, crn_suffix: str) -> Role | None:
-        """The role `grant` would assign for a requirement's crn_suffix, if /v2/roles has it."""
-        for role in self._by_crn.values():
-            if role.crn == crn_suffix or role.crn.endswith(":" + crn_suffix):
-                if _suffix(role.crn) and _segment(role.crn) != self.service:
-                    continue  # prefer the service's own segment; fall back below
-                return role
-        return self._by_suffix.get(tuple(crn_suffix.split(":")))

@@ -16,7 +16,7 @@ from iamcheck.model import Attribute, Condition, Policy
 from iamcheck.read.rights import PLATFORM_ROLE, access_from
 from tests.cli.conftest import Invoke, Run
 from tests.conftest import Emulator
-from tests.emulator.test_visibility import (
+from tests.support.visibility_seed import (
     HALF,
     INSTANCES,
     KEYS,

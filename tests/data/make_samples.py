@@ -17,7 +17,7 @@ from iamcheck.decide import decide
 from iamcheck.emulator import demo_seed
 from iamcheck.inputs import user_ref
 from iamcheck.requirement import load_requirement
-from tests.unit.seed_model import account_from_seed
+from tests.support.seed_model import account_from_seed
 
 HERE = Path(__file__).parent
 AT = datetime(2026, 11, 27, 12, tzinfo=UTC)

@@ -16,7 +16,7 @@ import pytest
 from iamcheck.decide import Decision, Verdict, decide, decide_account, risks
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Gap
 from iamcheck.requirement import load_requirement
-from tests.unit.seed_model import account_from_seed
+from tests.support.seed_model import account_from_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "iamcheck" / "emulator" / "seed" / "demo.json"

@@ -451,7 +451,7 @@ def test_document_of_a_generated_account_holds_every_verdict() -> None:
     from iamcheck.decide import Verdict
     from iamcheck.emulator.seed.generate import generate
     from iamcheck.requirement import load_requirement
-    from tests.unit.seed_model import account_from_seed
+    from tests.support.seed_model import account_from_seed
 
     at = datetime(2026, 11, 27, 12, tzinfo=UTC)
     account = account_from_seed(generate(users=40, instances=150, groups=30, policies=160,
