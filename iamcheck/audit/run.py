@@ -36,10 +36,13 @@ class Expectations:
     source: str = ""
 
 
+# missing: expected, not allowed; unexpected: allowed, not expected; unknown: undecided
+ViolationKind = Literal["missing", "unexpected", "unknown"]
+
+
 @dataclass(frozen=True)
 class Violation:
-    # missing: expected, not allowed; unexpected: allowed, not expected; unknown: undecided
-    kind: Literal["missing", "unexpected", "unknown"]
+    kind: ViolationKind
     subject: str
     instance_id: str
     detail: str
@@ -174,46 +177,23 @@ def weigh(
     violations: list[Violation] = []
     wanted = set(expected)
     for instance in result.instances:
+        def found(kind: ViolationKind, subject: str, detail: str, at: str = instance.id) -> None:
+            violations.append(Violation(kind, subject, at, detail))
+
         for subject in expected:
             verdict = result.verdict(subject, instance.id)
             if verdict is Verdict.DENY:
-                violations.append(
-                    Violation(
-                        "missing", subject, instance.id, "expected to open the console, cannot"
-                    )
-                )
+                found("missing", subject, "expected to open the console, cannot")
             elif verdict is Verdict.UNKNOWN:
-                violations.append(
-                    Violation(
-                        "unknown",
-                        subject,
-                        instance.id,
-                        "expected to open the console; not decidable",
-                    )
-                )
+                found("unknown", subject, "expected to open the console; not decidable")
         if only_expected:
             for subject in result.holders(instance.id):
                 if subject not in wanted:
-                    violations.append(
-                        Violation(
-                            "unexpected",
-                            subject,
-                            instance.id,
-                            "can open the console but is not expected to",
-                        )
-                    )
+                    found("unexpected", subject, "can open the console but is not expected to")
             for subject in result.maybe_holders(instance.id):
                 if subject not in wanted:
-                    violations.append(
-                        Violation(
-                            "unknown",
-                            subject,
-                            instance.id,
-                            "may be able to open the console; not expected to",
-                        )
-                    )
+                    found("unknown", subject, "may be able to open the console; not expected to")
     return ExpectationResult(expected, tuple(violations), source)
-
 
 
 @dataclass(frozen=True)

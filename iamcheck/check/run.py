@@ -15,23 +15,12 @@ from iamcheck.errors import BadInput, ExitCode
 from iamcheck.ibm import access_groups, global_search, iam_policy
 from iamcheck.ibm.session import IbmSession
 from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
-from iamcheck.model import (
-    PUBLIC_ACCESS_GROUP_ID,
-    AccessGroup,
-    AccountData,
-    Gap,
-    GroupRule,
-    Instance,
-    Membership,
-    Policy,
-    Role,
-    ServiceId,
-    User,
-)
+from iamcheck.model import AccessGroup, AccountData, Gap, GroupRule, Instance, Role, ServiceId, User
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.access import AccessReader, Holder
 from iamcheck.read.gaps import Refusals
 from iamcheck.read.lookup import AccountLookup, Lookup
+from iamcheck.read.one_subject import one_subject_account
 from iamcheck.read.rights import GROUPS, OwnAccess, own_access
 from iamcheck.requirement import Requirement, requirement_from
 
@@ -132,8 +121,8 @@ def run_check(
         if access is not None:
             for gap in access.subject_gaps(subject.iam_id):
                 refused.add(gap)
-        data = _account(account_id, at, subject, groups, [], policies, roles, instance,
-                        refused.gaps())
+        data = one_subject_account(account_id, at, subject, groups, policies, roles,
+                                   (instance,), gaps=refused.gaps())
         decision = decide(data, requirement, subject.iam_id, instance, at)
         if decision.verdict is not Verdict.ALLOW:
             # Only now is it worth reading what can change the explanation or the verdict:
@@ -150,8 +139,8 @@ def run_check(
             policies += [p for p in deleted_f.result()
                          if p.subject_value("iam_id") == subject.iam_id
                          or p.subject_value("access_group_id") in theirs]
-            data = _account(account_id, at, subject, groups, extra, policies, roles, instance,
-                            refused.gaps())
+            data = one_subject_account(account_id, at, subject, groups, policies, roles,
+                                       (instance,), could_join=extra, gaps=refused.gaps())
             decision = decide(data, requirement, subject.iam_id, instance, at)
     return CheckResult(decision, account_id, subject, instance, tuple(roles))
 
@@ -184,31 +173,3 @@ def _federated_groups(
         if any(r.realm_name == subject.realm for r in rules):
             out.append(AccessGroup(group.id, group.name, group.description, tuple(rules)))
     return out
-
-
-def _account(
-    account_id: str,
-    at: datetime,
-    subject: User | ServiceId,
-    member_of: list[AccessGroup],
-    could_join: list[AccessGroup],
-    policies: list[Policy],
-    roles: list[Role],
-    instance: Instance,
-    gaps: tuple[Gap, ...],
-) -> AccountData:
-    members = tuple(
-        Membership(g.id, subject.iam_id) for g in member_of if g.id != PUBLIC_ACCESS_GROUP_ID
-    )
-    return AccountData(
-        account_id=account_id,
-        read_at=at,
-        users=(subject,) if isinstance(subject, User) else (),
-        service_ids=(subject,) if isinstance(subject, ServiceId) else (),
-        groups=(*member_of, *could_join),
-        memberships=members,
-        policies=tuple(policies),
-        roles=tuple(roles),
-        instances=(instance,),
-        gaps=gaps,
-    )

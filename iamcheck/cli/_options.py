@@ -14,6 +14,19 @@ from iamcheck.settings import ENV_ENDPOINT
 
 CONNECTION = "IBM Cloud connection"
 
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at",
+        metavar="TIME",
+        help="Decide as of this ISO 8601 time with a UTC offset (default: now).",
+    ),
+]
+RequirementFile = Annotated[
+    Path | None,
+    typer.Option("--requirement", metavar="FILE", help="Requirement file (default: VPC console)."),
+]
+
 Demo = Annotated[
     bool,
     typer.Option(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import with_connection
+from iamcheck.cli._options import At, RequirementFile, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import AuditFormat
 
@@ -81,14 +81,7 @@ def audit(
             "--only-expected", help="With --expect: anyone else who can open them is a finding."
         ),
     ] = False,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at",
-            metavar="TIME",
-            help="Decide as of this ISO 8601 time with a UTC offset (default: now).",
-        ),
-    ] = None,
+    at: At = None,
     fmt: Annotated[
         AuditFormat, typer.Option("--format", "-f", help="Output format.")
     ] = AuditFormat.TABLE,
@@ -98,12 +91,7 @@ def audit(
             "--output", "-o", metavar="FILE", help="Write the report to FILE, not stdout."
         ),
     ] = None,
-    requirement: Annotated[
-        Path | None,
-        typer.Option(
-            "--requirement", metavar="FILE", help="Requirement file (default: VPC console)."
-        ),
-    ] = None,
+    requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
         typer.Option(

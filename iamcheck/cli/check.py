@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import with_connection
+from iamcheck.cli._options import At, RequirementFile, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -25,26 +25,14 @@ def check(
             "--user", "-u", metavar="EMAIL|IAM_ID", help="Who (default: the owner of the API key)."
         ),
     ] = None,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at",
-            metavar="TIME",
-            help="Decide as of this ISO 8601 time with a UTC offset (default: now).",
-        ),
-    ] = None,
+    at: At = None,
     fmt: Annotated[
         CheckFormat, typer.Option("--format", "-f", help="Output format.")
     ] = CheckFormat.TABLE,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")
     ] = False,
-    requirement: Annotated[
-        Path | None,
-        typer.Option(
-            "--requirement", metavar="FILE", help="Requirement file (default: VPC console)."
-        ),
-    ] = None,
+    requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
         typer.Option(

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import with_connection
+from iamcheck.cli._options import RequirementFile, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -38,9 +38,6 @@ Format = Annotated[CheckFormat, typer.Option("--format", "-f", help="Output form
 Log = Annotated[Path | None, typer.Option(
     "--log", metavar="FILE", help="Audit log to append to (JSON Lines; default: "
     "$XDG_STATE_HOME/iamcheck/audit.jsonl or ~/.local/state/iamcheck/audit.jsonl).")]
-RequirementFile = Annotated[Path | None, typer.Option(
-    "--requirement", metavar="FILE", help="Requirement file (default: VPC console).")]
-
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import with_connection
+from iamcheck.cli._options import RequirementFile, with_connection
 from iamcheck.connection import Connection
 
 
@@ -19,12 +19,7 @@ def snapshot(
         Path,
         typer.Option("--output", "-o", metavar="FILE", help="Where to save the snapshot (JSON)."),
     ],
-    requirement: Annotated[
-        Path | None,
-        typer.Option(
-            "--requirement", metavar="FILE", help="Requirement file (default: VPC console)."
-        ),
-    ] = None,
+    requirement: RequirementFile = None,
 ) -> None:
     """Save what iamcheck reads from the account (no secrets), for --from-snapshot."""
     from iamcheck.formats import render

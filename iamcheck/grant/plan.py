@@ -32,7 +32,6 @@ from iamcheck.grant.policy import (
     window_rule,
 )
 from iamcheck.model import (
-    PUBLIC_ACCESS_GROUP_ID,
     AccessGroup,
     AccountData,
     Attribute,
@@ -43,6 +42,7 @@ from iamcheck.model import (
     ServiceId,
     User,
 )
+from iamcheck.read.one_subject import one_subject_account
 from iamcheck.requirement import Requirement
 
 PlanStatus = Literal["allowed", "create", "cannot"]
@@ -278,14 +278,9 @@ def subject_account(subject: Subject, account_id: str, at: datetime,
                            groups=(AccessGroup(subject.id, subject.label),),
                            memberships=(Membership(subject.id, member.iam_id),),
                            policies=own, roles=tuple(roles), instances=tuple(instances))
-    people = (User(subject.id, subject.label, subject.state),) if subject.kind == "user" else ()
-    robots = (ServiceId(subject.id, subject.label),) if subject.kind == "service_id" else ()
-    groups = [*groups] + ([] if any(g.is_public for g in groups)
-                          else [AccessGroup(PUBLIC_ACCESS_GROUP_ID, "Public Access")])
-    return AccountData(account_id, at, users=people, service_ids=robots, groups=tuple(groups),
-                       memberships=tuple(Membership(g.id, subject.id) for g in groups
-                                         if not g.is_public),
-                       policies=tuple(policies), roles=tuple(roles), instances=tuple(instances))
+    who: User | ServiceId = (User(subject.id, subject.label, subject.state)
+                             if subject.kind == "user" else ServiceId(subject.id, subject.label))
+    return one_subject_account(account_id, at, who, groups, policies, roles, instances)
 
 
 def with_policy(account: AccountData, policy: Policy, policy_id: str = "planned") -> AccountData:

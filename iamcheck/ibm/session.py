@@ -164,6 +164,13 @@ class IbmSession:
             time.sleep(wait)
             attempt += 1
 
+    def optional(self, what: str, fn: Callable[..., Any], **kwargs: Any) -> Any | None:
+        """The result of a read whose 404 means "there is none" (None), not a failure."""
+        try:
+            return self.call(what, fn, **kwargs).get_result()
+        except NotFound:
+            return None
+
     def pages(self, what: str, pager: Any) -> Iterator[dict[str, Any]]:
         """Every item of an SDK pager; a failed page is retried, losing or repeating nothing."""
         while pager.has_next():

@@ -8,7 +8,6 @@ from ibm_platform_services import UserManagementV1
 from ibm_platform_services.user_management_v1 import UsersPager
 
 from iamcheck.ibm._convert import convert_all, reading
-from iamcheck.ibm.errors import NotFound
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import User
 
@@ -29,11 +28,8 @@ def users_named(session: IbmSession, account_id: str, kind: str, value: str) -> 
         return list_users(session, account_id, search=f"email:{value}")
     client = session.client(UserManagementV1)
     what = f"read user {value}"
-    try:
-        raw = session.call(
-            what, client.get_user_profile, account_id=account_id, iam_id=value
-        ).get_result()
-    except NotFound:
+    raw = session.optional(what, client.get_user_profile, account_id=account_id, iam_id=value)
+    if raw is None:
         return []
     with reading(what):
         return [user_from_json(raw)]

@@ -9,7 +9,6 @@ from ibm_vpc import VpcV1
 from ibm_vpc.vpc_v1 import InstancesPager
 
 from iamcheck.ibm._convert import convert_all, convert_list, reading
-from iamcheck.ibm.errors import NotFound
 from iamcheck.ibm.session import IbmSession
 from iamcheck.ibm.vpc_values import ConsoleToken, ImageInfo, Region
 from iamcheck.model import Instance
@@ -53,9 +52,8 @@ def list_instances(
 def get_instance(session: IbmSession, region: Region, instance_id: str) -> Instance | None:
     client = _regional(session, region)
     what = f"read instance {instance_id} in {region.name}"
-    try:
-        raw = session.call(what, client.get_instance, id=instance_id).get_result()
-    except NotFound:
+    raw = session.optional(what, client.get_instance, id=instance_id)
+    if raw is None:
         return None
     with reading(what):
         return instance_from_json(raw, region.name)
@@ -114,18 +112,14 @@ def get_boot_image(session: IbmSession, region: Region, instance: Instance) -> I
     volume_id = instance.boot_volume_id
     if instance.image_id:
         what = f"read image {instance.image_id} in {region.name}"
-        try:
-            image = session.call(what, client.get_image, id=instance.image_id).get_result()
-        except NotFound:
-            pass
-        else:
+        image = session.optional(what, client.get_image, id=instance.image_id)
+        if image is not None:
             with reading(what):
                 return _image_info(image, image["name"], image.get("visibility", ""))
     if volume_id:
         what = f"read boot volume {volume_id} in {region.name}"
-        try:
-            volume = session.call(what, client.get_volume, id=volume_id).get_result()
-        except NotFound:
+        volume = session.optional(what, client.get_volume, id=volume_id)
+        if volume is None:
             return None
         with reading(what):
             return _image_info(volume, instance.image_name, "")

@@ -15,11 +15,11 @@ from typing import Any, Literal, TypeVar
 
 from iamcheck.ibm import access_groups, iam_policy
 from iamcheck.ibm.session import IbmSession
-from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccessGroup, Gap, Policy, PolicyState
+from iamcheck.model import AccessGroup, Gap, Policy, PolicyState
 from iamcheck.read.gaps import Refusals
+from iamcheck.read.one_subject import with_public
 
 T = TypeVar("T")
-PUBLIC_ACCESS = AccessGroup(id=PUBLIC_ACCESS_GROUP_ID, name="Public Access")
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,6 @@ class Holder:
 class SubjectAccess:
     groups: tuple[AccessGroup, ...]  # the groups it is in now, Public Access included
     policies: tuple[Policy, ...]  # its own and those groups' active policies
-
-
-def with_public(groups: Sequence[AccessGroup]) -> list[AccessGroup]:
-    return [*groups] if any(g.is_public for g in groups) else [*groups, PUBLIC_ACCESS]
 
 
 class AccessReader:
