@@ -40,6 +40,12 @@ class InstanceRef:
     value: str
 
 
+def crn_location(crn: str) -> tuple[str, str] | None:
+    """(region, instance id) of a VPC instance's CRN; None when it is not one."""
+    match = INSTANCE_CRN.match(crn)
+    return (match["zone"].rsplit("-", 1)[0], match["id"]) if match else None
+
+
 def user_ref(text: str, option: str = "--user") -> UserRef:
     text = text.strip()
     if "@" in text:
@@ -57,8 +63,7 @@ def user_ref(text: str, option: str = "--user") -> UserRef:
 def instance_ref(text: str, option: str = "--instance") -> InstanceRef:
     text = text.strip()
     if text.startswith("crn:"):
-        match = INSTANCE_CRN.match(text)
-        if not match:
+        if crn_location(text) is None:
             raise BadInput(
                 f"{option}: '{_shown(text, 120)}' is not the CRN of a VPC instance "
                 "(crn:v1:bluemix:public:is:<zone>:a/<account>::instance:<id>)"

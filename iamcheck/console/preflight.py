@@ -13,10 +13,11 @@ from typing import Literal
 from iamcheck.console.platform import is_custom, is_tdx, is_zos
 from iamcheck.decide import Decision, Verdict
 from iamcheck.errors import ExitCode
-from iamcheck.ibm.vpc_values import ImageInfo
+from iamcheck.ibm.vpc_values import ConsoleType, ImageInfo
 from iamcheck.model import Instance
 
 Status = Literal["pass", "fail", "warn"]
+Check = Literal["access", "running", "console_type", "serial_kernel", "password"]  # stable keys
 PASS: Status = "pass"
 FAIL: Status = "fail"
 WARN: Status = "warn"
@@ -24,7 +25,7 @@ WARN: Status = "warn"
 
 @dataclass(frozen=True)
 class PreflightItem:
-    check: str  # a stable key: access, running, console_type, serial_kernel, password
+    check: Check
     status: Status
     what: str
     fix: str = ""
@@ -118,7 +119,7 @@ def running_item(instance: Instance) -> PreflightItem:
 
 
 def console_type_item(
-    instance: Instance, image: ImageInfo | None, console_type: str
+    instance: Instance, image: ImageInfo | None, console_type: ConsoleType
 ) -> PreflightItem:
     """VNC is not supported on TDX confidential computing nor on z/OS; serial always is."""
     serial = f"iamcheck console {instance.name} --serial"
@@ -144,7 +145,7 @@ def console_type_item(
     )
 
 
-def serial_kernel_item(image: ImageInfo | None, console_type: str) -> PreflightItem | None:
+def serial_kernel_item(image: ImageInfo | None, console_type: ConsoleType) -> PreflightItem | None:
     """A custom Linux image shows nothing on the serial console unless its kernel writes there."""
     if console_type != "serial" or image is None or not is_custom(image):
         return None
@@ -183,7 +184,7 @@ def preflight(
     caller: ConsoleUser,
     instance: Instance,
     image: ImageInfo | None,
-    console_type: str,
+    console_type: ConsoleType,
     decision: Decision | None,
     roles_by_action: Mapping[str, Sequence[str]],
     unreadable: str = "",
@@ -207,5 +208,5 @@ def outcome(items: Sequence[PreflightItem]) -> ExitCode:
     return ExitCode.OK
 
 
-def _label(console_type: str) -> str:
+def _label(console_type: ConsoleType) -> str:
     return "VNC console" if console_type == "vnc" else "serial console"

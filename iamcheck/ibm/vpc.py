@@ -10,7 +10,7 @@ from ibm_vpc.vpc_v1 import InstancesPager
 
 from iamcheck.ibm._convert import convert_all, convert_list, reading
 from iamcheck.ibm.session import IbmSession
-from iamcheck.ibm.vpc_values import ConsoleToken, ImageInfo, Region
+from iamcheck.ibm.vpc_values import ConsoleToken, ConsoleType, ImageInfo, Region
 from iamcheck.model import Instance
 
 __all__ = ["ConsoleToken", "ImageInfo", "Region", "TokenRefused"]
@@ -127,7 +127,7 @@ def get_boot_image(session: IbmSession, region: Region, instance: Instance) -> I
 
 
 def create_console_token(
-    session: IbmSession, region: Region, instance_id: str, console_type: str, force: bool
+    session: IbmSession, region: Region, instance_id: str, console_type: ConsoleType, force: bool
 ) -> ConsoleToken:
     """POST /instances/{id}/console_access_token; refusals other than 401/404 raise
     TokenRefused so that the caller can say what they mean for a console."""

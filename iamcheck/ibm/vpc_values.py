@@ -35,7 +35,7 @@ class ImageInfo:
 @dataclass(frozen=True)
 class ConsoleToken:
     access_token: str = field(repr=False)  # single use, valid 3 minutes: never logged
-    console_type: str
+    console_type: ConsoleType
     created_at: str
     expires_at: str
     force: bool

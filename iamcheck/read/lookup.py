@@ -17,13 +17,13 @@ from typing import TypeVar
 from iamcheck.errors import BadInput, NotAuthorized
 from iamcheck.ibm import access_groups, global_search, resource_manager, user_management, vpc
 from iamcheck.ibm.session import IbmSession
-from iamcheck.inputs import InstanceRef, UserRef
+from iamcheck.inputs import InstanceRef, UserRef, crn_location
 from iamcheck.model import AccessGroup, AccountData, Instance, ResourceGroup, ServiceId, User
 from iamcheck.read.rights import INSTANCES, USERS, ReadRight, own_access
 
 T = TypeVar("T")
 SERVICE_ID_PREFIX = "iam-ServiceId-"
-Subject = User | ServiceId
+Identity = User | ServiceId
 
 
 def pick(option: str, text: str, what: str, where: str, candidates: Sequence[T],
@@ -40,8 +40,8 @@ def pick(option: str, text: str, what: str, where: str, candidates: Sequence[T],
 
 
 def find_subject(option: str, ref: UserRef, users: Sequence[User],
-                 service_ids: Sequence[ServiceId], where: str) -> Subject:
-    candidates: list[Subject] = [*users, *service_ids]
+                 service_ids: Sequence[ServiceId], where: str) -> Identity:
+    candidates: list[Identity] = [*users, *service_ids]
     if ref.kind == "email":
         candidates = [u for u in users if u.email.casefold() == ref.value.casefold()]
     return pick(option, ref.value, "user", where, candidates, lambda s: s.iam_id,
@@ -77,7 +77,7 @@ class AccountLookup:
         self.account = account
         self.where = f"account {account.account_id}"
 
-    def subject(self, ref: UserRef, option: str = "--user") -> Subject:
+    def subject(self, ref: UserRef, option: str = "--user") -> Identity:
         return find_subject(option, ref, self.account.users, self.account.service_ids,
                             self.where)
 
@@ -101,7 +101,7 @@ class Lookup:
         self.where = f"account {account_id}"
         self._groups: list[AccessGroup] | None = None
 
-    def subject(self, ref: UserRef, option: str = "--user") -> Subject:
+    def subject(self, ref: UserRef, option: str = "--user") -> Identity:
         if ref.kind == "iam_id" and ref.value.startswith(SERVICE_ID_PREFIX):
             return ServiceId(iam_id=ref.value, name="")
         try:
@@ -131,9 +131,10 @@ class Lookup:
                                     f"API key's identity {INSTANCES.role}")
             crn = pick(option, ref.value, "VPC instance", self.where, sorted(tags_by_crn),
                        lambda c: c, lambda c: ref.value)
-        region = {r.name: r for r in vpc.list_regions(self.session)}.get(_crn_region(crn))
+        region_name, instance_id = crn_location(crn) or ("", "")
+        region = {r.name: r for r in vpc.list_regions(self.session)}.get(region_name)
         try:
-            found = vpc.get_instance(self.session, region, _crn_id(crn)) if region else None
+            found = vpc.get_instance(self.session, region, instance_id) if region else None
         except NotAuthorized as err:
             raise NotAuthorized(f"{err}; grant it {INSTANCES.role}") from None
         if found is None:
@@ -163,13 +164,3 @@ class Lookup:
 
     def _holds(self, right: ReadRight) -> bool:
         return own_access(self.session, self.account_id).holds(right)
-
-
-def _crn_id(crn: str) -> str:
-    return crn.rsplit(":", 1)[1]
-
-
-def _crn_region(crn: str) -> str:
-    """us-south from crn:v1:bluemix:public:is:us-south-1:a/...::instance:... (checked by
-    iamcheck.inputs, or read from IBM's own answer)."""
-    return crn.split(":")[5].rsplit("-", 1)[0]
