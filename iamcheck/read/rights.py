@@ -27,10 +27,11 @@ from weakref import WeakKeyDictionary
 
 from iamcheck.decide.subjects import all_subjects
 from iamcheck.errors import NotAuthorized
-from iamcheck.ibm import access_groups, account_management, iam_policy
+from iamcheck.ibm import account_management
 from iamcheck.ibm.errors import Refused
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Attribute, Gap, Policy, User
+from iamcheck.read.access import AccessReader, Holder
 
 PLATFORM_ROLE = "crn:v1:bluemix:public:iam::::role:"
 READING_ROLES = frozenset({"Viewer", "Operator", "Editor", "Administrator"})
@@ -171,13 +172,9 @@ def _read_own_access(session: IbmSession, account_id: str) -> OwnAccess:
     caller = session.caller()
     try:
         with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool:
-            groups = pool.submit(access_groups.list_groups, session, account_id,
-                                 iam_id=caller.iam_id)
-            own = pool.submit(iam_policy.list_policies, session, account_id, iam_id=caller.iam_id)
-            group_ids = frozenset({g.id for g in groups.result()} | {PUBLIC_ACCESS_GROUP_ID})
-            theirs = pool.map(lambda g: iam_policy.list_policies(
-                session, account_id, access_group_id=g), sorted(group_ids))
-            policies = own.result() + [p for chunk in theirs for p in chunk]
+            read = AccessReader(session, account_id, pool).access(Holder("iam_id", caller.iam_id))
+        policies: list[Policy] | tuple[Policy, ...] = read.policies
+        group_ids = frozenset(g.id for g in read.groups)
     except Refused:  # even its own are refused: it holds nothing iamcheck can see
         policies, group_ids = [], None
     access = access_from(caller.iam_id, account_id, policies, group_ids)
