@@ -17,8 +17,7 @@ from iamcheck.grant.document import grant_document
 from iamcheck.grant.log import read_entries
 from iamcheck.ibm import iam_policy
 from iamcheck.ibm.retry import Backoff
-from tests.cli.conftest import Invoke
-from tests.cli.test_grant import NOTHING, VM, active, posts
+from tests.cli.conftest import NOTHING, VM, Invoke, active, posts
 from tests.conftest import Emulator
 
 

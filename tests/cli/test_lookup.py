@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from iamcheck.errors import ExitCode
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import NOTHING, Invoke
 from tests.conftest import Emulator
 
 AT = "2026-11-27T12:00:00+00:00"
-NOTHING = "sol.ainsworth@example.com"  # no active policy at all
+
 
 
 def _payments(demo: Emulator) -> dict[str, Any]:
