@@ -31,7 +31,7 @@ import requests
 
 from iamcheck.emulator.seed.generate import generate
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData
-from iamcheck.snapshot import load as load_snapshot
+from iamcheck.read.snapshot import load as load_snapshot
 
 HERE = Path(__file__).resolve().parent
 SIZES: dict[str, dict[str, int]] = {

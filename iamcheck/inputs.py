@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from iamcheck.errors import BadInput, printable
 
@@ -29,19 +30,20 @@ def _shown(text: str, limit: int) -> str:
 
 @dataclass(frozen=True)
 class UserRef:
-    kind: str  # "email" | "iam_id"
+    kind: Literal["email", "iam_id"]
     value: str
 
 
 @dataclass(frozen=True)
 class InstanceRef:
-    kind: str  # "crn" | "id" | "name"
+    kind: Literal["crn", "id", "name"]
     value: str
-    region: str = ""  # known from a CRN
 
-    @property
-    def shown(self) -> str:
-        return self.value
+
+def crn_location(crn: str) -> tuple[str, str] | None:
+    """(region, instance id) of a VPC instance's CRN; None when it is not one."""
+    match = INSTANCE_CRN.match(crn)
+    return (match["zone"].rsplit("-", 1)[0], match["id"]) if match else None
 
 
 def user_ref(text: str, option: str = "--user") -> UserRef:
@@ -61,13 +63,12 @@ def user_ref(text: str, option: str = "--user") -> UserRef:
 def instance_ref(text: str, option: str = "--instance") -> InstanceRef:
     text = text.strip()
     if text.startswith("crn:"):
-        match = INSTANCE_CRN.match(text)
-        if not match:
+        if crn_location(text) is None:
             raise BadInput(
                 f"{option}: '{_shown(text, 120)}' is not the CRN of a VPC instance "
                 "(crn:v1:bluemix:public:is:<zone>:a/<account>::instance:<id>)"
             )
-        return InstanceRef("crn", text, region=match["zone"].rsplit("-", 1)[0])
+        return InstanceRef("crn", text)
     if INSTANCE_ID.match(text):
         return InstanceRef("id", text)
     if INSTANCE_NAME.match(text):

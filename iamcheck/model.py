@@ -6,13 +6,19 @@ reads only these. Nothing here does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Literal
 
 PUBLIC_ACCESS_GROUP_ID = "AccessGroupId-PublicAccess"
 
 AttributeValue = str | bool | tuple[str, ...]
+PolicyType = Literal["access", "authorization"]
+PolicyState = Literal["active", "deleted"]
+RoleKind = Literal["system", "service", "custom"]
+MembershipHow = Literal["static", "dynamic"]
 ConditionValue = str | bool | int | tuple[str | int, ...]
 
 
@@ -36,7 +42,7 @@ class Condition:
 
 @dataclass(frozen=True)
 class ConditionGroup:
-    operator: str  # "and" | "or"
+    operator: Literal["and", "or"]
     conditions: tuple[Rule, ...]
 
 
@@ -46,8 +52,8 @@ Rule = Condition | ConditionGroup
 @dataclass(frozen=True)
 class Policy:
     id: str
-    type: str  # "access" | "authorization"
-    state: str  # "active" | "deleted"
+    type: PolicyType
+    state: PolicyState
     subject: tuple[Attribute, ...]
     resource: tuple[Attribute, ...]
     role_ids: tuple[str, ...]
@@ -75,7 +81,7 @@ class Policy:
 class Role:
     crn: str
     display_name: str
-    kind: str  # "system" | "service" | "custom"
+    kind: RoleKind
     actions: frozenset[str]
     service_name: str | None = None  # custom roles name their service
     # R2: the service_name of the /v2/roles answer that listed it ("" = the requirement's own
@@ -135,7 +141,7 @@ class AccessGroup:
 class Membership:
     group_id: str
     iam_id: str
-    how: str = "static"  # "static", or "dynamic": IBM reports the rule-based membership as current
+    how: MembershipHow = "static"  # "dynamic": IBM reports the rule-based membership as current
 
 
 @dataclass(frozen=True)
@@ -165,17 +171,39 @@ class Instance:
     architecture: str = ""
 
 
+class Every(Enum):
+    """The reach of a gap that touches every subject (or every instance)."""
+
+    EVERY = "every"
+
+
+EVERY = Every.EVERY
+# What a gap reaches on one side: every subject (instance), or exactly these ids (none if empty).
+Reach = frozenset[str] | Literal[Every.EVERY]
+
+
+def reaches(reach: Reach, ids: Iterable[str]) -> bool:
+    return reach is EVERY or not reach.isdisjoint(ids)
+
+
 @dataclass(frozen=True)
 class Gap:
     """Something that could not be read in full. Verdicts it touches cannot be allow (V5).
 
-    `subjects` and `instances` name what the gap affects; empty means everything.
+    It touches the verdicts of the subjects (iam_ids or access group ids) in `subjects` on the
+    instances in `instances`; a gap about what was not listed reaches no verdict it computed.
     """
 
     what: str
     reason: str
-    subjects: frozenset[str] = frozenset()
-    instances: frozenset[str] = frozenset()
+    subjects: Reach = EVERY
+    instances: Reach = EVERY
+
+    def touches_subject(self, ids: Iterable[str]) -> bool:
+        return reaches(self.subjects, ids)
+
+    def touches_instance(self, instance_id: str) -> bool:
+        return reaches(self.instances, (instance_id,))
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,13 @@ def _grants(value: Any, fail: _Fail) -> tuple[GrantRole, ...]:
             raise fail(f"{where}.display_name", "must be a non-empty string")
         out.append(GrantRole(suffix, name.strip()))
     return tuple(out)
+
+
+def requirement_from(path: Path | None) -> Requirement:
+    """The requirement a command's --requirement names (exit 2 with one line when it is bad)."""
+    from iamcheck.errors import BadInput
+
+    try:
+        return load_requirement(path)
+    except RequirementError as err:
+        raise BadInput(f"--requirement: {err}") from None

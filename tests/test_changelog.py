@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from iamcheck import report, snapshot
-from iamcheck.console import report as console_report
+from iamcheck.console import document as console_report
 from iamcheck.grant import document as grant_document
 
 TEXT = (Path(__file__).resolve().parents[1] / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -25,7 +25,7 @@ from iamcheck.emulator.seed import validate_seed
 from iamcheck.emulator.seed.generate import generate
 from iamcheck.requirement import load_requirement
 from tests.conftest import Emulator
-from tests.unit.seed_model import account_from_seed
+from tests.support.seed_model import account_from_seed
 
 ACCOUNTS = 1000
 PAIRS_PER_ACCOUNT = 14

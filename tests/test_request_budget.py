@@ -14,13 +14,13 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from iamcheck.check import NON_FEDERATED_REALMS, run_check
+from iamcheck.check.run import NON_FEDERATED_REALMS, run_check
 from iamcheck.decide import Verdict
 from iamcheck.emulator.seed.generate import generate
 from iamcheck.ibm.retry import Backoff
 from iamcheck.inputs import instance_ref, user_ref
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData
-from iamcheck.reader import read_account
+from iamcheck.read.account import read_account
 from iamcheck.requirement import load_requirement
 from tests.conftest import Emulator, session_for
 

@@ -21,13 +21,14 @@ from iamcheck.change.changes import (
     RemoveRule,
     Unmodelled,
 )
-from iamcheck.model import AccessGroup, AccountData, Gap, Membership, Policy
+from iamcheck.model import EVERY, AccessGroup, AccountData, Gap, Membership, Policy, Reach
 
 
-def _touched(account: AccountData, subjects: frozenset[str]) -> frozenset[str]:
-    """Subjects named by an unmodelled change, with the members of the groups it names."""
+def _touched(account: AccountData, subjects: frozenset[str]) -> Reach:
+    """Subjects named by an unmodelled change, with the members of the groups it names;
+    everyone when it names none."""
     if not subjects:
-        return frozenset()
+        return EVERY
     members = {m.iam_id for m in account.memberships if m.group_id in subjects}
     return subjects | members
 

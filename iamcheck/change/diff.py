@@ -1,6 +1,6 @@
 """Who gained and who lost console access between two audits, per instance and per person.
 
-Works on two audit JSON documents (schema 2, iamcheck/report.py), so a saved audit compares
+Works on two audit JSON documents (schema 2, iamcheck/audit/document.py), so a saved audit compares
 with a fresh one; given the two AccountData as well (two snapshots, or an account and the same
 account after a plan), each transition also names its cause: the policy, group, membership or
 rule that changed.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData
 
 if TYPE_CHECKING:
-    from iamcheck.audit import AuditReport
+    from iamcheck.audit.run import AuditReport
 
 VerdictName = Literal["allow", "deny", "unknown"]
 TransitionKind = Literal["gained", "lost", "maybe_gained", "maybe_lost", "cleared"]
@@ -186,7 +186,7 @@ def diff_documents(old: Mapping[str, Any], new: Mapping[str, Any],
 
 
 def diff_reports(old: AuditReport, new: AuditReport, unmodelled: Iterable[str] = ()) -> AuditDiff:
-    from iamcheck.report import audit_document  # the document is the one comparison path
+    from iamcheck.audit.document import audit_document  # the document is the one comparison path
 
     return diff_documents(audit_document(old), audit_document(new), old.account, new.account,
                           unmodelled)
@@ -228,7 +228,7 @@ def _causes(kind: TransitionKind, subject: str, paths: tuple[Path, ...],
     if not out and kind in ("maybe_gained", "maybe_lost", "cleared"):
         side, other = (old.gaps, new.gaps) if kind == "cleared" else (new.gaps, old.gaps)
         out += [Cause("gap", g.what, g.reason) for g in side
-                if (not g.subjects or subject in g.subjects) and g not in other]
+                if g.touches_subject((subject,)) and g not in other]
     if not out:
         before = next((u for u in old.users if u.iam_id == subject), None)
         after = next((u for u in new.users if u.iam_id == subject), None)

@@ -9,11 +9,11 @@ with an `id` replaces that policy; one without is a new policy. A body iamcheck 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from iamcheck.change.changes import Change, PutPolicy, Unmodelled
 from iamcheck.change.terraform import PlanError
-from iamcheck.model import Policy
+from iamcheck.model import Policy, PolicyState, PolicyType
 from iamcheck.policy_json import attributes_from_json, rule_from_json
 
 
@@ -33,6 +33,18 @@ def load_policy_bodies(text: str) -> list[Any]:
     raise PlanError("expected a v2 policy body, a list of them, or {\"policies\": [...]}")
 
 
+_T = TypeVar("_T", bound=str)
+POLICY_TYPES: tuple[PolicyType, ...] = ("access", "authorization")
+POLICY_STATES: tuple[PolicyState, ...] = ("active", "deleted")
+
+
+def _one_of(value: Any, allowed: tuple[_T, ...]) -> _T:
+    for choice in allowed:
+        if value == choice:
+            return choice
+    raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+
+
 def _policy(raw: Any, pid: str) -> Policy:
     if not isinstance(raw, dict):
         raise ValueError("not an object")
@@ -42,8 +54,8 @@ def _policy(raw: Any, pid: str) -> Policy:
     if not subject or not roles:
         raise ValueError("no subject attributes or no roles")
     return Policy(
-        id=str(raw.get("id") or pid), type=str(raw.get("type") or "access"),
-        state=str(raw.get("state") or "active"), subject=subject,
+        id=str(raw.get("id") or pid), type=_one_of(raw.get("type") or "access", POLICY_TYPES),
+        state=_one_of(raw.get("state") or "active", POLICY_STATES), subject=subject,
         resource=attributes_from_json(resource.get("attributes")),
         tags=attributes_from_json(resource.get("tags")), role_ids=roles,
         rule=rule_from_json(raw["rule"]) if raw.get("rule") else None,

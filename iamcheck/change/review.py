@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from iamcheck.audit import Selection, run_audit
+from iamcheck.audit.run import Selection, run_audit
 from iamcheck.change.apply import apply
 from iamcheck.change.changes import Change
 from iamcheck.change.diff import AuditDiff, diff_reports

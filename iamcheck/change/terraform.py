@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal, cast
 
 from iamcheck.change.changes import (
     AddMembers,
@@ -333,7 +333,7 @@ def _condition(raw: Any, who: frozenset[str]) -> Rule:
     if not isinstance(raw, dict) or not raw.get("operator"):
         raise _Unmodelled("rule_conditions: an entry without an operator", who)
     if raw.get("conditions"):
-        return ConditionGroup(str(raw["operator"]),
+        return ConditionGroup(_joiner(raw["operator"], who),
                               tuple(_condition(c, who) for c in raw["conditions"]))
     value = raw.get("value")
     if isinstance(value, list):
@@ -350,7 +350,14 @@ def _policy_rule(after: dict[str, Any], who: frozenset[str]) -> Rule | None:
     parts = tuple(_condition(c, who) for c in conditions)
     if len(parts) == 1 and not after.get("rule_operator"):
         return parts[0]
-    return ConditionGroup(str(after.get("rule_operator") or "and"), parts)
+    return ConditionGroup(_joiner(after.get("rule_operator") or "and", who), parts)
+
+
+def _joiner(raw: Any, who: frozenset[str]) -> Literal["and", "or"]:
+    """IAM joins rule conditions with "and" or "or"; anything else cannot be modelled."""
+    if raw == "and" or raw == "or":
+        return cast(Literal["and", "or"], raw)
+    raise _Unmodelled(f"rule operator {raw!r} is neither 'and' nor 'or'", who)
 
 
 def _member_ids(values: dict[str, Any], unknown: dict[str, Any], account: AccountData,

@@ -7,10 +7,11 @@ import sys
 import typer
 
 from iamcheck.cli import _emulator
-from iamcheck.cli.audit import audit, snapshot
+from iamcheck.cli.audit import audit
 from iamcheck.cli.check import check
 from iamcheck.cli.console import console
 from iamcheck.cli.grant import grant, revoke
+from iamcheck.cli.snapshot import snapshot
 from iamcheck.errors import ExitCode, printable
 
 app = typer.Typer(

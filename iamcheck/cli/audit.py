@@ -7,17 +7,18 @@ from typing import Annotated
 
 import typer
 
-from iamcheck.cli._common import Account, ApikeyFile, Concurrency, Debug, Demo, Endpoint, Timeout
 from iamcheck.cli._errors import exit_on_error
+from iamcheck.cli._options import At, RequirementFile, with_connection
 from iamcheck.connection import Connection
-from iamcheck.errors import ExitCode
 from iamcheck.formats import AuditFormat
 
 SELECT = "Selection"
 Many = list[str] | None
 
 
+@with_connection
 def audit(
+    conn: Connection,
     instance: Annotated[
         Many,
         typer.Option(
@@ -80,14 +81,7 @@ def audit(
             "--only-expected", help="With --expect: anyone else who can open them is a finding."
         ),
     ] = False,
-    at: Annotated[
-        str | None,
-        typer.Option(
-            "--at",
-            metavar="TIME",
-            help="Decide as of this ISO 8601 time with a UTC offset (default: now).",
-        ),
-    ] = None,
+    at: At = None,
     fmt: Annotated[
         AuditFormat, typer.Option("--format", "-f", help="Output format.")
     ] = AuditFormat.TABLE,
@@ -97,93 +91,43 @@ def audit(
             "--output", "-o", metavar="FILE", help="Write the report to FILE, not stdout."
         ),
     ] = None,
-    requirement: Annotated[
-        Path | None,
-        typer.Option(
-            "--requirement", metavar="FILE", help="Requirement file (default: VPC console)."
-        ),
-    ] = None,
+    requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
         typer.Option(
             "--from-snapshot", metavar="FILE", help="Audit offline from a saved snapshot."
         ),
     ] = None,
-    demo: Demo = False,
-    endpoint: Endpoint = None,
-    apikey_file: ApikeyFile = None,
-    account: Account = None,
-    concurrency: Concurrency = 8,
-    timeout: Timeout = 300.0,
-    debug: Debug = False,
 ) -> None:
     """Who can open the console of which instances, who is one role short, what is risky.
 
     With --expect it gates CI: exit 1 when an expected person lacks access (or, with
     --only-expected, an unexpected one has it), 3 when a verdict that matters is unknown.
     """
-    from iamcheck.commands import audit_command
-    from iamcheck.formats import render_audit
-    from iamcheck.snapshot import write_atomic
+    with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
+        from iamcheck.audit.document import audit_document
+        from iamcheck.audit.run import AuditOptions
+        from iamcheck.audit.run import audit as run_audit
+        from iamcheck.formats import render
+        from iamcheck.read.snapshot import write_atomic
 
-    with exit_on_error(debug):
-        conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug)
-        selection = {
-            "instance": instance or [],
-            "resource_group": resource_group or [],
-            "region": region or [],
-            "user": user or [],
-            "access_group": access_group or [],
-        }
-        report, doc = audit_command(
-            conn,
-            selection=selection,
+        opts = AuditOptions(
+            instances=tuple(instance or ()),
+            resource_groups=tuple(resource_group or ()),
+            regions=tuple(region or ()),
+            users=tuple(user or ()),
+            access_groups=tuple(access_group or ()),
             expect=expect,
             only_expected=only_expected,
             at=at,
             requirement=requirement,
             snapshot=from_snapshot,
         )
-        text = render_audit(fmt, doc)
+        report = run_audit(conn, opts)
+        text = render("audit", fmt.value, audit_document(report))
         if output is None:
             typer.echo(text, nl=False)
         else:
             write_atomic(output, text)
             typer.echo(f"iamcheck: wrote {fmt.value} report to {output}", err=True)
-    outcome = report.expectations
-    if outcome is not None and outcome.failed:
-        raise typer.Exit(int(ExitCode.FINDING))
-    if outcome is not None and outcome.undecided:
-        raise typer.Exit(int(ExitCode.UNKNOWN))
-
-
-def snapshot(
-    output: Annotated[
-        Path,
-        typer.Option("--output", "-o", metavar="FILE", help="Where to save the snapshot (JSON)."),
-    ],
-    requirement: Annotated[
-        Path | None,
-        typer.Option(
-            "--requirement", metavar="FILE", help="Requirement file (default: VPC console)."
-        ),
-    ] = None,
-    demo: Demo = False,
-    endpoint: Endpoint = None,
-    apikey_file: ApikeyFile = None,
-    account: Account = None,
-    concurrency: Concurrency = 8,
-    timeout: Timeout = 300.0,
-    debug: Debug = False,
-) -> None:
-    """Save what iamcheck reads from the account (no secrets), for --from-snapshot."""
-    from iamcheck.commands import snapshot_command
-
-    with exit_on_error(debug):
-        conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug)
-        data = snapshot_command(conn, output=output, requirement=requirement)
-    typer.echo(
-        f"iamcheck: saved {len(data.users)} users, {len(data.policies)} policies, "
-        f"{len(data.instances)} instances to {output}",
-        err=True,
-    )
+    raise typer.Exit(int(report.exit_code))

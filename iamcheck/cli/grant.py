@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
-from iamcheck.cli._common import Account, ApikeyFile, Concurrency, Debug, Demo, Endpoint, Timeout
 from iamcheck.cli._errors import exit_on_error
+from iamcheck.cli._options import RequirementFile, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -39,22 +38,20 @@ Format = Annotated[CheckFormat, typer.Option("--format", "-f", help="Output form
 Log = Annotated[Path | None, typer.Option(
     "--log", metavar="FILE", help="Audit log to append to (JSON Lines; default: "
     "$XDG_STATE_HOME/iamcheck/audit.jsonl or ~/.local/state/iamcheck/audit.jsonl).")]
-RequirementFile = Annotated[Path | None, typer.Option(
-    "--requirement", metavar="FILE", help="Requirement file (default: VPC console).")]
-
 
 def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _prompt(fmt: CheckFormat, render_plan: Callable[[dict[str, Any]], str]) -> Any:
+def _prompt(fmt: CheckFormat, plan: Literal["grant-plan", "revoke-plan"]) -> Any:
+    from iamcheck.formats import render
     from iamcheck.grant.run import Prompt
 
     shown: list[bool] = []
 
     def show(doc: dict[str, Any]) -> None:
         # The plan goes where the result will go, unless the result is JSON for a machine.
-        typer.echo(render_plan(doc), err=fmt is CheckFormat.JSON)
+        typer.echo(render(plan, "table", doc), err=fmt is CheckFormat.JSON)
         shown.append(fmt is CheckFormat.TABLE)
 
     def confirm(question: str) -> bool:
@@ -66,7 +63,17 @@ def _prompt(fmt: CheckFormat, render_plan: Callable[[dict[str, Any]], str]) -> A
     return Prompt(_interactive(), show, confirm, warn), shown
 
 
+def _print(command: Literal["grant", "revoke"], fmt: CheckFormat, doc: dict[str, Any],
+           plan_shown: bool) -> None:
+    from iamcheck.formats import render
+
+    options = {"plan_shown": plan_shown} if fmt is CheckFormat.TABLE else {}
+    typer.echo(render(command, fmt.value, doc, **options), nl=False)
+
+
+@with_connection
 def grant(
+    conn: Connection,
     users: Users = None,
     instance: Instance = None,
     resource_group: ResourceGroup = None,
@@ -83,13 +90,6 @@ def grant(
     fmt: Format = CheckFormat.TABLE,
     log: Log = None,
     requirement: RequirementFile = None,
-    demo: Demo = False,
-    endpoint: Endpoint = None,
-    apikey_file: ApikeyFile = None,
-    account: Account = None,
-    concurrency: Concurrency = 8,
-    timeout: Timeout = 300.0,
-    debug: Debug = False,
 ) -> None:
     """Create the missing console access: at most one policy per subject, only the missing role.
 
@@ -97,24 +97,24 @@ def grant(
     reads back and checks again. Exit 0 when every subject ends allowed, 1 when some does not,
     2 on bad input or when there is no terminal to confirm on and no --yes.
     """
-    from iamcheck.formats.grant_format import render_grant, render_grant_plan, render_json
-    from iamcheck.grant.run import Options
-    from iamcheck.grant.run import grant as run_grant
+    with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
+        from iamcheck.grant.document import grant_document
+        from iamcheck.grant.run import Options
+        from iamcheck.grant.run import grant as run_grant
 
-    prompt, shown = _prompt(fmt, render_grant_plan)
-    with exit_on_error(debug):
-        conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug)
+        prompt, shown = _prompt(fmt, "grant-plan")
         opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
                        instance=instance, resource_group=resource_group,
                        all_instances=all_instances, ttl=ttl, until=until, dry_run=dry_run,
                        yes=yes, log=log, requirement=requirement)
-        doc, code = run_grant(conn, opts, prompt)
-    out = render_json(doc) if fmt is CheckFormat.JSON else render_grant(doc, bool(shown))
-    typer.echo(out, nl=False)
-    raise typer.Exit(int(code))
+        result = run_grant(conn, opts, prompt)
+    _print("grant", fmt, grant_document(result), bool(shown))
+    raise typer.Exit(int(result.exit_code))
 
 
+@with_connection
 def revoke(
+    conn: Connection,
     users: Users = None,
     instance: Instance = None,
     resource_group: ResourceGroup = None,
@@ -128,13 +128,6 @@ def revoke(
     fmt: Format = CheckFormat.TABLE,
     log: Log = None,
     requirement: RequirementFile = None,
-    demo: Demo = False,
-    endpoint: Endpoint = None,
-    apikey_file: ApikeyFile = None,
-    account: Account = None,
-    concurrency: Concurrency = 8,
-    timeout: Timeout = 300.0,
-    debug: Debug = False,
 ) -> None:
     """Delete the policies iamcheck grant created on a scope, or policies named by id.
 
@@ -142,18 +135,16 @@ def revoke(
     --dry-run, confirmation and log as grant. Exit 0 when every planned delete is done, 1 when
     one failed or a policy on the scope was kept, 2 on bad input or no terminal without --yes.
     """
-    from iamcheck.formats.grant_format import render_json, render_revoke, render_revoke_plan
-    from iamcheck.grant.run import Options
-    from iamcheck.grant.run import revoke as run_revoke
+    with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
+        from iamcheck.grant.document import revoke_document
+        from iamcheck.grant.run import Options
+        from iamcheck.grant.run import revoke as run_revoke
 
-    prompt, shown = _prompt(fmt, render_revoke_plan)
-    with exit_on_error(debug):
-        conn = Connection(demo, endpoint, apikey_file, account, concurrency, timeout, debug)
+        prompt, shown = _prompt(fmt, "revoke-plan")
         opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
                        instance=instance, resource_group=resource_group,
                        all_instances=all_instances, policies=tuple(policy or ()),
                        dry_run=dry_run, yes=yes, log=log, requirement=requirement)
-        doc, code = run_revoke(conn, opts, prompt)
-    out = render_json(doc) if fmt is CheckFormat.JSON else render_revoke(doc, bool(shown))
-    typer.echo(out, nl=False)
-    raise typer.Exit(int(code))
+        result = run_revoke(conn, opts, prompt)
+    _print("revoke", fmt, revoke_document(result), bool(shown))
+    raise typer.Exit(int(result.exit_code))

@@ -1,6 +1,6 @@
 """The console pre-flight: pure checks over what was read, each a pass, fail or warn with the fix.
 
-Nothing here does I/O; iamcheck.console.flow reads the values and calls `preflight`.
+Nothing here does I/O; iamcheck.console.run reads the values and calls `preflight`.
 """
 
 from __future__ import annotations
@@ -8,21 +8,25 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from iamcheck.console.platform import is_custom, is_tdx, is_zos
 from iamcheck.decide import Decision, Verdict
 from iamcheck.errors import ExitCode
-from iamcheck.ibm.vpc import ImageInfo
+from iamcheck.ibm.vpc_values import ConsoleType, ImageInfo
 from iamcheck.model import Instance
 
-PASS, FAIL, WARN = "pass", "fail", "warn"
-CONSOLE_TYPES = ("serial", "vnc")
+Status = Literal["pass", "fail", "warn"]
+Check = Literal["access", "running", "console_type", "serial_kernel", "password"]  # stable keys
+PASS: Status = "pass"
+FAIL: Status = "fail"
+WARN: Status = "warn"
 
 
 @dataclass(frozen=True)
 class PreflightItem:
-    check: str  # a stable key: access, running, console_type, serial_kernel, password
-    status: str  # pass | fail | warn
+    check: Check
+    status: Status
     what: str
     fix: str = ""
     command: str = ""  # the command that fixes it, shown on a line of its own
@@ -30,7 +34,7 @@ class PreflightItem:
 
 
 @dataclass(frozen=True)
-class Caller:
+class ConsoleUser:
     """Who opens the console: the owner of the API key."""
 
     iam_id: str
@@ -41,13 +45,13 @@ class Caller:
         return self.email or self.iam_id
 
 
-def grant_command(caller: Caller, instance: Instance) -> str:
+def grant_command(caller: ConsoleUser, instance: Instance) -> str:
     """What an administrator runs to give the caller console access to this one instance."""
     return shlex.join(["iamcheck", "grant", caller.shown, "--instance", instance.crn])
 
 
 def access_item(
-    caller: Caller,
+    caller: ConsoleUser,
     instance: Instance,
     decision: Decision | None,
     roles_by_action: Mapping[str, Sequence[str]],
@@ -115,7 +119,7 @@ def running_item(instance: Instance) -> PreflightItem:
 
 
 def console_type_item(
-    instance: Instance, image: ImageInfo | None, console_type: str
+    instance: Instance, image: ImageInfo | None, console_type: ConsoleType
 ) -> PreflightItem:
     """VNC is not supported on TDX confidential computing nor on z/OS; serial always is."""
     serial = f"iamcheck console {instance.name} --serial"
@@ -141,7 +145,7 @@ def console_type_item(
     )
 
 
-def serial_kernel_item(image: ImageInfo | None, console_type: str) -> PreflightItem | None:
+def serial_kernel_item(image: ImageInfo | None, console_type: ConsoleType) -> PreflightItem | None:
     """A custom Linux image shows nothing on the serial console unless its kernel writes there."""
     if console_type != "serial" or image is None or not is_custom(image):
         return None
@@ -177,10 +181,10 @@ def password_item(instance: Instance, image: ImageInfo | None) -> PreflightItem 
 
 
 def preflight(
-    caller: Caller,
+    caller: ConsoleUser,
     instance: Instance,
     image: ImageInfo | None,
-    console_type: str,
+    console_type: ConsoleType,
     decision: Decision | None,
     roles_by_action: Mapping[str, Sequence[str]],
     unreadable: str = "",
@@ -204,5 +208,5 @@ def outcome(items: Sequence[PreflightItem]) -> ExitCode:
     return ExitCode.OK
 
 
-def _label(console_type: str) -> str:
+def _label(console_type: ConsoleType) -> str:
     return "VNC console" if console_type == "vnc" else "serial console"

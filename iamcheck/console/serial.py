@@ -30,15 +30,15 @@ USER_CLOSE = "client disconnected"
 
 
 @dataclass(frozen=True)
-class Refused:
-    """The console refused the WebSocket handshake (HTTP status and body)."""
+class HandshakeAnswer:
+    """The console's answer when it refused the WebSocket handshake (HTTP status and body)."""
 
     status: int
     body: str
 
 
 class HandshakeRefused(Exception):
-    def __init__(self, refused: Refused) -> None:
+    def __init__(self, refused: HandshakeAnswer) -> None:
         super().__init__(f"HTTP {refused.status}: {refused.body}")
         self.refused = refused
 
@@ -99,7 +99,7 @@ def open_websocket(url: str) -> Iterator[ClientConnection]:
         except InvalidStatus as err:
             body = err.response.body or b""
             text = body.decode("utf-8", "replace").strip()[:300]
-            raise HandshakeRefused(Refused(err.response.status_code, text)) from None
+            raise HandshakeRefused(HandshakeAnswer(err.response.status_code, text)) from None
         except (InvalidHandshake, InvalidURI, OSError, TimeoutError) as err:
             host = url.split("?", 1)[0]  # never show the token
             raise ApiFailure(f"cannot open the console WebSocket {host} ({err})") from None

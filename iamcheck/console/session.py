@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from iamcheck.errors import ApiFailure, ExitCode, IamcheckError, NotAuthorized
 from iamcheck.ibm import vpc
 from iamcheck.ibm.session import IbmSession
+from iamcheck.ibm.vpc_values import ConsoleType
 from iamcheck.model import Instance
 from iamcheck.settings import is_loopback
 
@@ -35,7 +36,7 @@ class ConsoleRefused(NotAuthorized):
     """VPC refused the console although the pre-flight found nothing wrong."""
 
 
-def busy_message(instance: Instance, console_type: str, detail: str) -> str:
+def busy_message(instance: Instance, console_type: ConsoleType, detail: str) -> str:
     if console_type == "vnc":
         return (
             f"the VNC console of {instance.name} is busy ({detail}); IBM allows two VNC "
@@ -60,7 +61,7 @@ def create_token(
     session: IbmSession,
     region: vpc.Region,
     instance: Instance,
-    console_type: str,
+    console_type: ConsoleType,
     force: bool,
     allowed: bool = True,
 ) -> vpc.ConsoleToken:
@@ -115,7 +116,7 @@ def websocket_url(token: vpc.ConsoleToken) -> str:
 
 
 def handshake_error(
-    instance: Instance, console_type: str, status: int, body: str, force: bool
+    instance: Instance, console_type: ConsoleType, status: int, body: str, force: bool
 ) -> IamcheckError:
     """What a refused WebSocket upgrade means (IBM documents no status for a busy console)."""
     detail = f"the console WebSocket answered HTTP {status}" + (f": {body}" if body else "")

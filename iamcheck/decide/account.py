@@ -19,7 +19,15 @@ from iamcheck.decide.matching import OTHER, SERVICE
 from iamcheck.decide.result import AccountResult, Profile
 from iamcheck.decide.subjects import all_subjects
 from iamcheck.decide.tri import Tri
-from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Claims, Gap, Instance, Policy
+from iamcheck.model import (
+    EVERY,
+    PUBLIC_ACCESS_GROUP_ID,
+    AccountData,
+    Claims,
+    Gap,
+    Instance,
+    Policy,
+)
 from iamcheck.requirement import Requirement
 
 Supply = tuple[tuple[Bits, Bits], ...]  # per required action: (surely, possibly) supplied
@@ -128,7 +136,8 @@ class _Evaluator:
             possible |= theirs.allow | theirs.unknown
         gap_bits = 0
         for gap in gaps:
-            gap_bits |= self.index.bits_of(gap.instances) if gap.instances else everything
+            reach = gap.instances
+            gap_bits |= self.index.all if reach is EVERY else self.index.bits_of(reach)
         if state == "deny":  # V4: deny everywhere, whatever the policies say
             return Profile(0, 0, held, True)
         allow &= ~gap_bits  # V5: never allow on partial data

@@ -161,17 +161,3 @@ class RoleBook:
             role = display
         return RoleUse(role_id, role, frozenset(carried), by_suffix, frozenset(maybe),
                        used_display)
-
-    def grant_role(self, crn_suffix: str) -> Role | None:
-        """The role `grant` would assign for a requirement's crn_suffix, if /v2/roles has it
-        (the service's own catalogue first, then the child catalogues)."""
-        for catalogue in self._all:
-            for role in catalogue.by_crn.values():
-                if role.crn == crn_suffix or role.crn.endswith(":" + crn_suffix):
-                    if _suffix(role.crn) and _segment(role.crn) != self.service:
-                        continue  # prefer the service's own segment; fall back below
-                    return role
-            found = catalogue.by_suffix.get(tuple(crn_suffix.split(":")))
-            if found is not None:
-                return found
-        return None

@@ -210,18 +210,18 @@ class Directory:
         """Gaps whose subject side touches the subject, itself or one of its groups (V5)."""
         touched: list[Gap] = []
         for gap in self.gaps:
-            if not gap.subjects or iam_id in gap.subjects:
+            if gap.touches_subject((iam_id,)):
                 touched.append(gap)
                 continue
             groups = {*self.certain_groups(iam_id), *self.uncertain_groups(iam_id),
                       PUBLIC_ACCESS_GROUP_ID}
-            if groups & gap.subjects:
+            if gap.touches_subject(groups):
                 touched.append(gap)
         return tuple(touched)
 
 
 def gap_touches_instance(gap: Gap, instance_id: str) -> bool:
-    return not gap.instances or instance_id in gap.instances
+    return gap.touches_instance(instance_id)
 
 
 def all_subjects(account: AccountData) -> tuple[str, ...]:

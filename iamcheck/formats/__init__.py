@@ -1,14 +1,16 @@
-"""Output formats behind one interface: each module renders the audit and/or check document.
+"""Every document iamcheck prints goes through `render`: one registry of (document, format)
+pairs, each a function of the JSON-ready document alone, and one JSON writer (json_format).
 
-A format module exposes `render_audit(doc) -> str` and, for those `check` accepts,
-`render_check(doc) -> str`. Documents come from iamcheck.report.
+Documents come from each command's document module (audit, check, grant, console, snapshot).
+Format modules are imported only when used, so that `--help` stays cheap.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Protocol, cast
+from typing import Any, Literal, cast
 
 
 class AuditFormat(StrEnum):
@@ -25,21 +27,34 @@ class CheckFormat(StrEnum):
     JSON = "json"
 
 
-class _AuditRenderer(Protocol):
-    def render_audit(self, doc: dict[str, Any]) -> str: ...
+Document = Literal["audit", "check", "grant", "grant-plan", "revoke", "revoke-plan", "console",
+                   "snapshot"]
+# (document, format) -> "module:function" under iamcheck.formats
+REGISTRY: dict[tuple[Document, str], str] = {
+    **{("audit", f.value): f"{f.value}_format:render_audit" for f in AuditFormat},
+    ("check", "table"): "table_format:render_check",
+    ("check", "json"): "json_format:render_check",
+    ("grant", "table"): "grant_format:render_grant",
+    ("grant", "json"): "json_format:render_grant",
+    ("grant-plan", "table"): "grant_format:render_grant_plan",
+    ("revoke", "table"): "grant_format:render_revoke",
+    ("revoke", "json"): "json_format:render_revoke",
+    ("revoke-plan", "table"): "grant_format:render_revoke_plan",
+    ("console", "table"): "console_format:render_console",
+    ("console", "json"): "json_format:render_console",
+    ("snapshot", "table"): "console_format:render_snapshot",
+}
 
 
-class _CheckRenderer(Protocol):
-    def render_check(self, doc: dict[str, Any]) -> str: ...
-
-
-def _module(name: str) -> Any:
-    return importlib.import_module(f"iamcheck.formats.{name}_format")
+def render(document: Document, fmt: str, doc: dict[str, Any], **options: Any) -> str:
+    module, _, name = REGISTRY[document, fmt].partition(":")
+    renderer = getattr(importlib.import_module(f"iamcheck.formats.{module}"), name)
+    return cast(Callable[..., str], renderer)(doc, **options)
 
 
 def render_audit(fmt: AuditFormat, doc: dict[str, Any]) -> str:
-    return cast(_AuditRenderer, _module(fmt.value)).render_audit(doc)
+    return render("audit", fmt.value, doc)
 
 
 def render_check(fmt: CheckFormat, doc: dict[str, Any]) -> str:
-    return cast(_CheckRenderer, _module(fmt.value)).render_check(doc)
+    return render("check", fmt.value, doc)

@@ -7,29 +7,15 @@ for confirmation, `plan_shown` leaves it out of the result.
 
 from __future__ import annotations
 
-import json
 import textwrap
+from collections.abc import Callable
 from typing import Any
+
+from iamcheck.formats.json_format import compact
 
 WORD = {"allow": "ALLOWED", "deny": "DENIED", "unknown": "UNKNOWN"}
 LABEL = 10  # width of the label column
 WIDTH = 100
-
-
-def render_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-
-
-def compact_json(value: Any, indent: int = 0) -> str:
-    """Valid JSON, indented, with every object or list of plain values on one line."""
-    pad, inner = " " * indent, " " * (indent + 2)
-    if isinstance(value, dict) and any(isinstance(v, dict | list) for v in value.values()):
-        items = [f"{inner}{json.dumps(k)}: {compact_json(v, indent + 2)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
-        items = [inner + compact_json(v, indent + 2) for v in value]
-        return "[\n" + ",\n".join(items) + f"\n{pad}]"
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _line(label: str, text: str, wrap: bool = True) -> list[str]:
@@ -97,7 +83,7 @@ def _grant_plan(subject: dict[str, Any]) -> list[str]:
     roles = ", ".join(r["name"] for r in policy["roles"])
     out += _line("plan", f"create {roles} ({subject['reason']})")
     out += _line("tag", policy["marker"])
-    out += _line("body", compact_json(policy["body"]), wrap=False)
+    out += _line("body", compact(policy["body"]), wrap=False)
     out += _line("ibmcloud", policy["cli"], wrap=False)
     if policy["cli_reads_body_from_file"]:
         out += _line("", "(policy.json: the body above)")
@@ -131,31 +117,49 @@ def _result(who: str, text: str) -> list[str]:
     return lines
 
 
-def render_grant_plan(doc: dict[str, Any]) -> str:
+def _plan(doc: dict[str, Any], subject_plan: Callable[[dict[str, Any]], list[str]]) -> str:
     out = [*_header(doc), ""]
     for subject in doc["subjects"]:
-        out += [*_grant_plan(subject), ""]
+        out += [*subject_plan(subject), ""]
     return "\n".join(out)
 
 
-def render_grant(doc: dict[str, Any], plan_shown: bool = False) -> str:
-    out = [] if plan_shown else [render_grant_plan(doc)]
-    summary = doc["summary"]
-    allowed = f"{summary['allowed']} of {summary['subjects']} subjects"
+def _render(doc: dict[str, Any], plan: str | None, dry_run: str,
+            results: Callable[[], list[str]]) -> str:
+    """The plan (unless already shown), then what a dry run would do, or that the change was
+    declined, or what happened."""
+    out = [] if plan is None else [plan]
     if doc["dry_run"]:
-        out.append(f"dry run: nothing was changed; {summary['to_create']} "
-                   f"polic{'y' if summary['to_create'] == 1 else 'ies'} would be created; "
-                   f"{allowed} would then be allowed")
+        out.append(dry_run)
     elif doc["declined"]:
         out.append("declined: nothing was changed")
     else:
-        out.append("Result")
-        for subject in doc["subjects"]:
-            out += _grant_result(subject)
-        out.append(f"{summary['created']} created, {summary['already_present']} already "
-                   f"present, {summary['failed']} failed; {allowed} allowed"
-                   + (f"; logged to {doc['log']}" if doc.get("log") else ""))
+        out += ["Result", *results()]
     return "\n".join(out) + "\n"
+
+
+def _logged(doc: dict[str, Any]) -> str:
+    return f"; logged to {doc['log']}" if doc.get("log") else ""
+
+
+def render_grant_plan(doc: dict[str, Any]) -> str:
+    return _plan(doc, _grant_plan)
+
+
+def render_grant(doc: dict[str, Any], plan_shown: bool = False) -> str:
+    summary = doc["summary"]
+    allowed = f"{summary['allowed']} of {summary['subjects']} subjects"
+
+    def results() -> list[str]:
+        out = [line for subject in doc["subjects"] for line in _grant_result(subject)]
+        out.append(f"{summary['created']} created, {summary['already_present']} already "
+                   f"present, {summary['failed']} failed; {allowed} allowed" + _logged(doc))
+        return out
+
+    n = summary["to_create"]
+    return _render(doc, None if plan_shown else render_grant_plan(doc),
+                   f"dry run: nothing was changed; {n} polic{'y' if n == 1 else 'ies'} would be "
+                   f"created; {allowed} would then be allowed", results)
 
 
 def _revoke_plan(subject: dict[str, Any]) -> list[str]:
@@ -174,32 +178,30 @@ def _revoke_plan(subject: dict[str, Any]) -> list[str]:
 
 
 def render_revoke_plan(doc: dict[str, Any]) -> str:
-    out = [*_header(doc), ""]
-    for subject in doc["subjects"]:
-        out += [*_revoke_plan(subject), ""]
-    return "\n".join(out)
+    return _plan(doc, _revoke_plan)
+
+
+def _revoke_result(subject: dict[str, Any]) -> list[str]:
+    lines = [f"{'deleted' if r['outcome'] == 'deleted' else r['outcome'].replace('_', ' ')}"
+             f" policy {r['policy_id']}"
+             + ("; read back as deleted" if r["visible"] else "")
+             + (f" ({r['detail']})" if r["detail"] else "")
+             for r in subject["results"] or ()] or ["nothing deleted"]
+    if subject["after"] is not None:
+        lines.append(f"now {_verdict(subject['after'])}")
+    return _result(subject["subject"]["label"], "\n".join(lines))
 
 
 def render_revoke(doc: dict[str, Any], plan_shown: bool = False) -> str:
-    out = [] if plan_shown else [render_revoke_plan(doc)]
     summary = doc["summary"]
-    if doc["dry_run"]:
-        out.append(f"dry run: nothing was changed; {summary['to_remove']} "
-                   f"polic{'y' if summary['to_remove'] == 1 else 'ies'} would be deleted")
-    elif doc["declined"]:
-        out.append("declined: nothing was changed")
-    else:
-        out.append("Result")
-        for subject in doc["subjects"]:
-            lines = [f"{'deleted' if r['outcome'] == 'deleted' else r['outcome'].replace('_', ' ')}"
-                     f" policy {r['policy_id']}"
-                     + ("; read back as deleted" if r["visible"] else "")
-                     + (f" ({r['detail']})" if r["detail"] else "")
-                     for r in subject["results"] or ()] or ["nothing deleted"]
-            if subject["after"] is not None:
-                lines.append(f"now {_verdict(subject['after'])}")
-            out += _result(subject["subject"]["label"], "\n".join(lines))
+
+    def results() -> list[str]:
+        out = [line for subject in doc["subjects"] for line in _revoke_result(subject)]
         out.append(f"{summary['deleted']} deleted, {summary['already_gone']} already gone, "
-                   f"{summary['failed']} failed, {summary['kept']} kept"
-                   + (f"; logged to {doc['log']}" if doc.get("log") else ""))
-    return "\n".join(out) + "\n"
+                   f"{summary['failed']} failed, {summary['kept']} kept" + _logged(doc))
+        return out
+
+    n = summary["to_remove"]
+    return _render(doc, None if plan_shown else render_revoke_plan(doc),
+                   f"dry run: nothing was changed; {n} polic{'y' if n == 1 else 'ies'} would be "
+                   "deleted", results)

@@ -1,19 +1,29 @@
-"""JSON: the whole document, stable keys, for machines.
+"""JSON: every document iamcheck writes as JSON goes through this one writer, for machines.
 
-An audit document can hold thousands of subjects, instances and scopes, so each entry of its
-top-level lists is written compactly on a line of its own: one subject, instance or scope per
-line (grep-friendly), and encoded by the json module's C encoder, which `indent` would turn off.
+Most documents are indented by two spaces. An audit document can hold thousands of subjects,
+instances and scopes, so each entry of its top-level lists is written compactly on a line of its
+own (grep-friendly), encoded by the json module's C encoder, which `indent` would turn off. The
+console document keeps its keys sorted, as it always has.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
+Layout = Literal["indented", "lines", "sorted"]
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
-def render_audit(doc: dict[str, Any]) -> str:
+def write(doc: Any, layout: Layout = "indented") -> str:
+    if layout == "lines":
+        return _lines(doc)
+    if layout == "sorted":
+        return json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _lines(doc: dict[str, Any]) -> str:
     parts = ["{\n"]  # joined once at the end: the document can be 100 MB
     for n, (key, value) in enumerate(doc.items()):
         parts.append((",\n" if n else "") + f"  {_compact(key)}: ")
@@ -25,5 +35,33 @@ def render_audit(doc: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def compact(value: Any, indent: int = 0) -> str:
+    """Valid JSON, indented, with every object or list of plain values on one line (for a
+    policy body shown in a terminal)."""
+    pad, inner = " " * indent, " " * (indent + 2)
+    if isinstance(value, dict) and any(isinstance(v, dict | list) for v in value.values()):
+        items = [f"{inner}{json.dumps(k)}: {compact(v, indent + 2)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [inner + compact(v, indent + 2) for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def render_audit(doc: dict[str, Any]) -> str:
+    return write(doc, "lines")
+
+
 def render_check(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return write(doc)
+
+
+def render_grant(doc: dict[str, Any]) -> str:
+    return write(doc)
+
+
+render_revoke = render_grant
+
+
+def render_console(doc: dict[str, Any]) -> str:
+    return write(doc, "sorted")

@@ -10,10 +10,10 @@ one fingerprint GitHub reads, is a hash of what identifies the result, so re-run
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 import iamcheck
+from iamcheck.formats import json_format
 from iamcheck.formats._text import Index
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -132,4 +132,4 @@ def render_audit(doc: dict[str, Any]) -> str:
         "properties": {"account_id": run.account,
                        "requirement": (doc.get("requirement") or {}).get("id", ""),
                        "evaluated_at": doc.get("evaluated_at", "")}}]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return json_format.write(log)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from iamcheck.decide import Decision
 from iamcheck.errors import IamcheckError
@@ -24,12 +24,17 @@ from iamcheck.grant.log import AuditLog
 from iamcheck.grant.plan import PlannedPolicy, Subject, evaluate
 from iamcheck.grant.policy import find_equivalent, policy_json
 from iamcheck.ibm import iam_policy
-from iamcheck.ibm.session import Conflict, IbmSession, NotFound
+from iamcheck.ibm.errors import Conflict, NotFound
+from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Policy
 from iamcheck.requirement import Requirement
 
-CREATED, PRESENT, DELETED, GONE, FAILED = (
-    "created", "already_present", "deleted", "already_gone", "failed")
+Outcome = Literal["created", "already_present", "deleted", "already_gone", "failed"]
+CREATED: Outcome = "created"
+PRESENT: Outcome = "already_present"
+DELETED: Outcome = "deleted"
+GONE: Outcome = "already_gone"
+FAILED: Outcome = "failed"
 FIRST_DELAY, MAX_DELAY = 0.1, 5.0  # seconds between read-backs, doubling
 MAX_WAIT = 300.0  # IBM documents no bound; Terraform waits up to 5 minutes after a create
 
@@ -37,7 +42,7 @@ MAX_WAIT = 300.0  # IBM documents no bound; Terraform waits up to 5 minutes afte
 @dataclass(frozen=True)
 class Applied:
     subject: Subject
-    outcome: str  # CREATED | PRESENT | DELETED | GONE | FAILED
+    outcome: Outcome
     policy_id: str = ""
     detail: str = ""
     visible: bool = False  # read back: present after a create, deleted after a delete

@@ -13,8 +13,7 @@ from typing import Any
 from iamcheck.decide import Decision
 from iamcheck.grant.apply import Applied
 from iamcheck.grant.plan import (
-    GrantPlan,
-    Scope,
+    GrantScope,
     Subject,
     SubjectPlan,
     first_reason,
@@ -22,7 +21,8 @@ from iamcheck.grant.plan import (
     overall,
 )
 from iamcheck.grant.policy import policy_json, role_suffix
-from iamcheck.grant.revoke import RevokePlan, SubjectRevoke
+from iamcheck.grant.result import GrantResult, RevokeResult
+from iamcheck.grant.revoke import SubjectRevoke
 from iamcheck.requirement import Requirement
 
 SCHEMA_VERSION = 1
@@ -33,7 +33,7 @@ def subject_json(subject: Subject) -> dict[str, Any]:
             "state": subject.state}
 
 
-def scope_json(scope: Scope) -> dict[str, Any]:
+def scope_json(scope: GrantScope) -> dict[str, Any]:
     return {"kind": scope.kind, "id": scope.value, "name": scope.name, "label": scope.label,
             "instances": len(scope.instances)}
 
@@ -75,15 +75,13 @@ def applied_json(applied: Applied) -> dict[str, Any]:
             "detail": applied.detail, "visible": applied.visible}
 
 
-def grant_document(plan: GrantPlan, *, dry_run: bool,
-                   applied: Mapping[str, Applied] | None = None,
-                   after: Mapping[str, Sequence[Decision]] | None = None,
-                   log: str | None = None, declined: bool = False) -> dict[str, Any]:
+def grant_document(result: GrantResult) -> dict[str, Any]:
+    plan = result.plan
     req = plan.requirement
     subjects = []
     for sp in plan.subjects:
-        done = (applied or {}).get(sp.subject.id)
-        again = (after or {}).get(sp.subject.id)
+        done = result.applied.get(sp.subject.id)
+        again = result.after.get(sp.subject.id)
         entry: dict[str, Any] = {
             "subject": subject_json(sp.subject), "status": sp.status, "reason": sp.reason,
             "before": {**verdicts(sp.before, req), "has": holdings(sp.before)},
@@ -91,14 +89,13 @@ def grant_document(plan: GrantPlan, *, dry_run: bool,
             "predicted": verdicts(sp.predicted, req) if sp.predicted else None,
             "result": applied_json(done) if done else None,
             "after": verdicts(again, req) if again is not None else None,
+            "final_verdict": result.final_verdict(sp).value,
         }
-        final = entry["after"] or (entry["predicted"] if dry_run else None) or entry["before"]
-        entry["final_verdict"] = final["verdict"]
         subjects.append(entry)
     outcomes = [s["result"]["outcome"] for s in subjects if s["result"]]
     return {
-        "schema_version": SCHEMA_VERSION, "command": "grant", "dry_run": dry_run,
-        "declined": declined, "account_id": plan.account_id, "requirement": req.id,
+        "schema_version": SCHEMA_VERSION, "command": "grant", "dry_run": result.dry_run,
+        "declined": result.declined, "account_id": plan.account_id, "requirement": req.id,
         "evaluated_at": plan.at.isoformat(), "scope": scope_json(plan.scope),
         "window": ({"start": plan.window.start.isoformat(), "end": plan.window.end.isoformat()}
                    if plan.window else None),
@@ -106,7 +103,7 @@ def grant_document(plan: GrantPlan, *, dry_run: bool,
         "summary": {"subjects": len(subjects), "to_create": len(plan.to_create),
                     **{k: outcomes.count(k) for k in ("created", "already_present", "failed")},
                     "allowed": sum(1 for s in subjects if s["final_verdict"] == "allow")},
-        "log": log,
+        "log": result.log,
     }
 
 
@@ -123,26 +120,26 @@ def _revoke_subject(sr: SubjectRevoke, role_names: Mapping[str, str],
     }
 
 
-def revoke_document(plan: RevokePlan, *, dry_run: bool, role_names: Mapping[str, str],
-                    results: Mapping[str, Sequence[Applied]] | None = None,
-                    after: Mapping[str, Sequence[Decision]] | None = None,
-                    log: str | None = None, declined: bool = False) -> dict[str, Any]:
+def revoke_document(result: RevokeResult) -> dict[str, Any]:
+    plan = result.plan
     subjects = []
     for sr in plan.subjects:
-        entry = _revoke_subject(sr, role_names,
-                                None if results is None else results.get(sr.subject.id, ()))
-        again = (after or {}).get(sr.subject.id)
+        entry = _revoke_subject(sr, result.role_names,
+                                None if result.results is None
+                                else result.results.get(sr.subject.id, ()))
+        again = result.after.get(sr.subject.id)
         entry["after"] = verdicts(again, plan.requirement) if again else None
         subjects.append(entry)
     outcomes = [r["outcome"] for s in subjects for r in s["results"] or ()]
     return {
-        "schema_version": SCHEMA_VERSION, "command": "revoke", "dry_run": dry_run,
-        "declined": declined, "account_id": plan.account_id, "requirement": plan.requirement.id,
+        "schema_version": SCHEMA_VERSION, "command": "revoke", "dry_run": result.dry_run,
+        "declined": result.declined, "account_id": plan.account_id,
+        "requirement": plan.requirement.id,
         "evaluated_at": plan.at.isoformat(),
         "scope": scope_json(plan.scope) if plan.scope else None,
         "subjects": subjects,
         "summary": {"subjects": len(subjects), "to_remove": len(plan.to_remove),
                     **{k: outcomes.count(k) for k in ("deleted", "already_gone", "failed")},
                     "kept": sum(len(s["kept"]) for s in subjects)},
-        "log": log,
+        "log": result.log,
     }

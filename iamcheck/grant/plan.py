@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from iamcheck.decide import Decision, Reason, Verdict, decide
 from iamcheck.grant.policy import (
@@ -32,7 +32,6 @@ from iamcheck.grant.policy import (
     window_rule,
 )
 from iamcheck.model import (
-    PUBLIC_ACCESS_GROUP_ID,
     AccessGroup,
     AccountData,
     Attribute,
@@ -43,9 +42,15 @@ from iamcheck.model import (
     ServiceId,
     User,
 )
+from iamcheck.read.one_subject import one_subject_account
 from iamcheck.requirement import Requirement
 
-ALLOWED, CREATE, CANNOT = "allowed", "create", "cannot"
+PlanStatus = Literal["allowed", "create", "cannot"]
+SubjectKind = Literal["user", "service_id", "access_group"]
+ScopeKind = Literal["instance", "resource_group", "account"]
+ALLOWED: PlanStatus = "allowed"
+CREATE: PlanStatus = "create"
+CANNOT: PlanStatus = "cannot"
 MEMBER_PREFIX = "iamcheck-member-of-"  # the stand-in member a group is evaluated as
 NEW_INSTANCE = "iamcheck-new-instance"  # evaluated when the scope has no instance yet
 
@@ -56,7 +61,7 @@ class PlanError(ValueError):
 
 @dataclass(frozen=True)
 class Subject:
-    kind: str  # "user" | "service_id" | "access_group"
+    kind: SubjectKind
     id: str  # iam_id, or access group id
     label: str  # email, service ID name, group name
     state: str = ""  # a user's state (V4)
@@ -80,8 +85,8 @@ class Subject:
 
 
 @dataclass(frozen=True)
-class Scope:
-    kind: str  # "instance" | "resource_group" | "account"
+class GrantScope:
+    kind: ScopeKind
     value: str  # instance id, resource group id, or "" for every instance of the account
     name: str = ""
     instances: tuple[Instance, ...] = ()
@@ -126,7 +131,7 @@ class Window:
 @dataclass(frozen=True)
 class PlannedPolicy:
     subject: Subject
-    scope: Scope
+    scope: GrantScope
     roles: tuple[Role, ...]
     policy: Policy  # the model value of what will be created (no id yet)
     cli: str
@@ -143,7 +148,7 @@ class PlannedPolicy:
 @dataclass(frozen=True)
 class SubjectPlan:
     subject: Subject
-    status: str  # ALLOWED (nothing to do) | CREATE | CANNOT
+    status: PlanStatus  # allowed: nothing to do
     reason: str
     before: tuple[Decision, ...]  # per instance of the scope, today
     missing: tuple[str, ...] = ()  # actions missing on at least one instance
@@ -155,7 +160,7 @@ class SubjectPlan:
 class GrantPlan:
     account_id: str
     requirement: Requirement
-    scope: Scope
+    scope: GrantScope
     at: datetime
     subjects: tuple[SubjectPlan, ...]
     window: Window | None = None
@@ -216,8 +221,9 @@ def choose_roles(missing: Sequence[str], roles: Sequence[Role]) -> tuple[tuple[R
     return tuple(chosen), tuple(needed)
 
 
-def plan_subject(account: AccountData, subject: Subject, scope: Scope, requirement: Requirement,
-                 roles: Sequence[Role], at: datetime, window: Window | None = None) -> SubjectPlan:
+def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
+                 requirement: Requirement, roles: Sequence[Role], at: datetime,
+                 window: Window | None = None) -> SubjectPlan:
     """What to create for `subject`, from `account` as read for it (its policies, its groups',
     the scope's instances)."""
     instances = account.instances or (scope.new_instance(),)
@@ -241,7 +247,7 @@ def plan_subject(account: AccountData, subject: Subject, scope: Scope, requireme
     return SubjectPlan(subject, CREATE, reason, before, missing, planned, predicted)
 
 
-def planned_policy(account_id: str, subject: Subject, scope: Scope, requirement: Requirement,
+def planned_policy(account_id: str, subject: Subject, scope: GrantScope, requirement: Requirement,
                    roles: Sequence[Role], window: Window | None) -> PlannedPolicy:
     resource = scope.attributes(requirement, account_id)
     role_ids = tuple(r.crn for r in roles)
@@ -272,14 +278,9 @@ def subject_account(subject: Subject, account_id: str, at: datetime,
                            groups=(AccessGroup(subject.id, subject.label),),
                            memberships=(Membership(subject.id, member.iam_id),),
                            policies=own, roles=tuple(roles), instances=tuple(instances))
-    people = (User(subject.id, subject.label, subject.state),) if subject.kind == "user" else ()
-    robots = (ServiceId(subject.id, subject.label),) if subject.kind == "service_id" else ()
-    groups = [*groups] + ([] if any(g.is_public for g in groups)
-                          else [AccessGroup(PUBLIC_ACCESS_GROUP_ID, "Public Access")])
-    return AccountData(account_id, at, users=people, service_ids=robots, groups=tuple(groups),
-                       memberships=tuple(Membership(g.id, subject.id) for g in groups
-                                         if not g.is_public),
-                       policies=tuple(policies), roles=tuple(roles), instances=tuple(instances))
+    who: User | ServiceId = (User(subject.id, subject.label, subject.state)
+                             if subject.kind == "user" else ServiceId(subject.id, subject.label))
+    return one_subject_account(account_id, at, who, groups, policies, roles, instances)
 
 
 def with_policy(account: AccountData, policy: Policy, policy_id: str = "planned") -> AccountData:

@@ -9,11 +9,14 @@ import re
 import shlex
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iamcheck.decide.conditions import holds
 from iamcheck.decide.tri import Tri
 from iamcheck.model import Attribute, Condition, ConditionGroup, Policy, Rule
+
+if TYPE_CHECKING:
+    from iamcheck.grant.plan import SubjectKind
 
 TAG_PREFIX = "iamcheck:grant:"
 _TAG = re.compile(r"^iamcheck:grant:([0-9a-f]{16})(?=\s|$)")
@@ -120,7 +123,7 @@ def policy_json(policy: Policy) -> dict[str, Any]:
     return body
 
 
-def create_command(kind: str, who: str, roles: Sequence[str], service: str,
+def create_command(kind: SubjectKind, who: str, roles: Sequence[str], service: str,
                    scope_flags: Sequence[str], with_file: bool) -> str:
     """The `ibmcloud iam ...-policy-create` equivalent. A policy with a rule cannot be written
     with flags: then the command reads the JSON body from policy.json."""
@@ -131,7 +134,7 @@ def create_command(kind: str, who: str, roles: Sequence[str], service: str,
                        *scope_flags])
 
 
-def delete_command(kind: str, who: str, policy_id: str) -> str:
+def delete_command(kind: SubjectKind, who: str, policy_id: str) -> str:
     return shlex.join(["ibmcloud", "iam", f"{CLI_VERBS[kind]}-delete", who, policy_id, "-f"])
 
 

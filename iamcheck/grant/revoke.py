@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from iamcheck.grant.plan import Scope, Subject
+from iamcheck.grant.plan import GrantScope, Subject
 from iamcheck.grant.policy import created_by_iamcheck, delete_command, tag_of
 from iamcheck.model import Policy
 from iamcheck.requirement import Requirement
@@ -44,7 +44,7 @@ class SubjectRevoke:
 class RevokePlan:
     account_id: str
     requirement: Requirement
-    scope: Scope | None  # None: only policies named by id
+    scope: GrantScope | None  # None: only policies named by id
     at: datetime
     subjects: tuple[SubjectRevoke, ...]
 
@@ -73,7 +73,7 @@ def scope_of(policy: Policy, requirement: Requirement) -> tuple[str, str] | None
     return None
 
 
-def plan_revoke(subject: Subject, policies: Iterable[Policy], scope: Scope | None,
+def plan_revoke(subject: Subject, policies: Iterable[Policy], scope: GrantScope | None,
                 requirement: Requirement, named: Collection[str] = ()) -> SubjectRevoke:
     """What to delete among `subject`'s policies, and what to keep on the named scope."""
     remove: list[Removal] = []
@@ -100,5 +100,5 @@ def plan_revoke(subject: Subject, policies: Iterable[Policy], scope: Scope | Non
     return SubjectRevoke(subject, tuple(remove), tuple(kept))
 
 
-def _on_scope(policy: Policy, scope: Scope | None, requirement: Requirement) -> bool:
+def _on_scope(policy: Policy, scope: GrantScope | None, requirement: Requirement) -> bool:
     return scope is not None and scope_of(policy, requirement) == (scope.kind, scope.value)

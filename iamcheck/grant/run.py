@@ -12,29 +12,31 @@ from pathlib import Path
 from typing import Any
 
 from iamcheck import __version__
-from iamcheck.commands import requirement_from
 from iamcheck.connection import Connection, open_session
-from iamcheck.errors import BadInput, ExitCode
+from iamcheck.errors import BadInput
 from iamcheck.grant import current
-from iamcheck.grant.apply import DELETED, FAILED, GONE, Applied, Changes
+from iamcheck.grant.apply import FAILED, Applied, Changes
 from iamcheck.grant.current import Reader, ScopeRef
 from iamcheck.grant.document import grant_document, revoke_document, scope_json
 from iamcheck.grant.log import AuditLog, default_path, local_user
 from iamcheck.grant.plan import (
     GrantPlan,
+    GrantScope,
     PlanError,
-    Scope,
     Subject,
     Window,
     grant_roles,
     plan_subject,
 )
+from iamcheck.grant.result import GrantResult, RevokeResult
 from iamcheck.grant.revoke import RevokePlan, plan_revoke
-from iamcheck.ibm import access_groups, iam_policy, user_management
-from iamcheck.ibm.session import IbmSession, NotFound
+from iamcheck.ibm import iam_policy, user_management
+from iamcheck.ibm.errors import NotFound
+from iamcheck.ibm.session import IbmSession
 from iamcheck.inputs import UserRef, duration, instance_ref, instant, user_ref
 from iamcheck.model import Policy, Role
-from iamcheck.requirement import Requirement
+from iamcheck.read.lookup import SERVICE_ID_PREFIX, Lookup
+from iamcheck.requirement import Requirement, requirement_from
 
 POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 Doc = dict[str, Any]
@@ -144,14 +146,14 @@ def _window(opts: Options, now: datetime) -> Window | None:
     return Window(start, end.replace(microsecond=0))
 
 
-def _subjects(session: IbmSession, account_id: str, checked: Checked) -> list[Subject]:
-    found = (current.resolve_users(session, account_id, checked.users)
-             + current.resolve_groups(session, account_id, checked.groups))
+def _subjects(lookup: Lookup, checked: Checked) -> list[Subject]:
+    found = (current.resolve_users(lookup, checked.users)
+             + current.resolve_groups(lookup, checked.groups))
     return list({s.id: s for s in found}.values())
 
 
 def _context(command: str, caller_iam_id: str, account_id: str, req: Requirement,
-             scope: Scope | None) -> dict[str, Any]:
+             scope: GrantScope | None) -> dict[str, Any]:
     return {"command": command, "tool": f"iamcheck {__version__}",
             "by": {"iam_id": caller_iam_id, "local_user": local_user()},
             "account_id": account_id, "requirement": req.id,
@@ -166,13 +168,7 @@ def _ask(prompt: Prompt, plan_doc: Doc, question: str) -> bool:
     return prompt.confirm(question)
 
 
-def _exit(doc: Doc) -> ExitCode:
-    """0 when every subject ends allowed (verified, or predicted by a dry run)."""
-    allowed = all(s["final_verdict"] == "allow" for s in doc["subjects"])
-    return ExitCode.OK if allowed and not doc["declined"] else ExitCode.FINDING
-
-
-def grant(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCode]:
+def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
     now = datetime.now(UTC)
     checked = check_options(opts, "grant", now)
     req = checked.requirement
@@ -183,26 +179,26 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCod
     with open_session(conn) as session:
         caller = session.caller()
         account_id = session.settings.account_id or caller.account_id
+        lookup = Lookup(session, account_id)
         roles = iam_policy.list_roles(session, account_id, req.service)
         try:
             chosen = grant_roles(req, roles)
         except PlanError as err:
             raise BadInput(f"--requirement: {err}") from None
-        subjects = _subjects(session, account_id, checked)
+        subjects = _subjects(lookup, checked)
         assert checked.scope is not None
-        scope = current.resolve_scope(session, account_id, checked.scope)
-        reader = Reader(session, account_id, scope, roles)
+        scope = current.resolve_scope(lookup, checked.scope)
+        reader = Reader(lookup, scope, roles)
         plans = tuple(plan_subject(reader.access(s, now), s, scope, req, chosen, now,
                                    checked.window) for s in subjects)
         plan = GrantPlan(account_id, req, scope, now, plans, checked.window)
         if checked.log is None:
-            doc = grant_document(plan, dry_run=True)
-            return doc, _exit(doc)
+            return GrantResult(plan, dry_run=True)
         count = len(plan.to_create)
         if count and not opts.yes and not _ask(
-                prompt, grant_document(plan, dry_run=True),
+                prompt, grant_document(GrantResult(plan, dry_run=True)),
                 f"Create {count} polic{'y' if count == 1 else 'ies'}?"):
-            return grant_document(plan, dry_run=False, declined=True), ExitCode.FINDING
+            return GrantResult(plan, dry_run=False, declined=True)
         changes = Changes(session, reader, checked.log,
                           _context("grant", caller.iam_id, account_id, req, scope), now)
         applied = {p.subject.id: changes.create(p) for p in plan.to_create}
@@ -210,12 +206,11 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCod
         for subject_id, done in applied.items():
             present = {done.policy_id} if done.policy_id and done.outcome != FAILED else set()
             after[subject_id] = changes.verify(done.subject, req, present, set())
-        doc = grant_document(plan, dry_run=False, applied=applied, after=after,
-                             log=str(checked.log.path))
-    return doc, _exit(doc)
+        return GrantResult(plan, dry_run=False, applied=applied, after=after,
+                           log=str(checked.log.path))
 
 
-def _owner(session: IbmSession, account_id: str, policy: Policy) -> Subject:
+def _owner(session: IbmSession, lookup: Lookup, policy: Policy) -> Subject:
     """The subject a policy named by id belongs to."""
     iam_id = policy.subject_value("iam_id")
     group_id = policy.subject_value("access_group_id")
@@ -223,16 +218,17 @@ def _owner(session: IbmSession, account_id: str, policy: Policy) -> Subject:
         raise BadInput(f"--policy: {policy.id} is not an access policy of a user, service ID "
                        "or access group")
     if group_id:
-        names = {g.id: g.name for g in access_groups.list_groups(session, account_id)}
+        names = {g.id: g.name for g in lookup.access_groups()}
         return Subject("access_group", group_id, names.get(group_id, group_id))
     assert iam_id is not None
-    if iam_id.startswith(current.SERVICE_ID_PREFIX):
+    if iam_id.startswith(SERVICE_ID_PREFIX):
         return Subject("service_id", iam_id, iam_id)
-    user = user_management.find_user(session, account_id, iam_id=iam_id)
+    users = user_management.users_named(session, lookup.account_id, "iam_id", iam_id)
+    user = users[0] if users else None
     return Subject("user", iam_id, user.email if user else iam_id, user.state if user else "")
 
 
-def _named(session: IbmSession, account_id: str,
+def _named(session: IbmSession, lookup: Lookup,
            ids: Sequence[str]) -> tuple[list[Subject], dict[str, list[Policy]]]:
     owners: list[Subject] = []
     by_owner: dict[str, list[Policy]] = {}
@@ -240,28 +236,28 @@ def _named(session: IbmSession, account_id: str,
         try:
             policy = iam_policy.get_policy(session, policy_id)
         except NotFound:
-            raise BadInput(f"--policy: no policy '{policy_id}' in account {account_id}") from None
+            raise BadInput(f"--policy: no policy '{policy_id}' in {lookup.where}") from None
         if policy.state != "active":
             raise BadInput(f"--policy: policy {policy_id} is deleted already")
-        owner = _owner(session, account_id, policy)
+        owner = _owner(session, lookup, policy)
         owners.append(owner)
         by_owner.setdefault(owner.id, []).append(policy)
     return owners, by_owner
 
 
-def revoke(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCode]:
+def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
     now = datetime.now(UTC)
     checked = check_options(opts, "revoke", now)
     req = checked.requirement
     with open_session(conn) as session:
         caller = session.caller()
         account_id = session.settings.account_id or caller.account_id
+        lookup = Lookup(session, account_id)
         roles = iam_policy.list_roles(session, account_id, req.service)
-        named_subjects, named = _named(session, account_id, checked.policies)
-        subjects = _subjects(session, account_id, checked)
-        scope = (current.resolve_scope(session, account_id, checked.scope)
-                 if checked.scope else None)
-        reader = Reader(session, account_id, scope or Scope("account", ""), roles)
+        named_subjects, named = _named(session, lookup, checked.policies)
+        subjects = _subjects(lookup, checked)
+        scope = current.resolve_scope(lookup, checked.scope) if checked.scope else None
+        reader = Reader(lookup, scope or GrantScope("account", ""), roles)
         everyone = list({s.id: s for s in [*subjects, *named_subjects]}.values())
         listed = {s.id for s in subjects} if scope else set()
         plans = tuple(plan_revoke(s, [*(reader.policies_of(s) if s.id in listed else []),
@@ -270,14 +266,12 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCo
         plan = RevokePlan(account_id, req, scope, now, plans)
         names = _role_names(roles)
         if checked.log is None:
-            doc = revoke_document(plan, dry_run=True, role_names=names)
-            return doc, _revoke_exit(doc)
+            return RevokeResult(plan, dry_run=True, role_names=names)
         count = len(plan.to_remove)
         if count and not opts.yes and not _ask(
-                prompt, revoke_document(plan, dry_run=True, role_names=names),
+                prompt, revoke_document(RevokeResult(plan, dry_run=True, role_names=names)),
                 f"Delete {count} polic{'y' if count == 1 else 'ies'}?"):
-            return (revoke_document(plan, dry_run=False, role_names=names, declined=True),
-                    ExitCode.FINDING)
+            return RevokeResult(plan, dry_run=False, role_names=names, declined=True)
         changes = Changes(session, reader, checked.log,
                           _context("revoke", caller.iam_id, account_id, req, scope), now)
         results: dict[str, list[Applied]] = {}
@@ -287,22 +281,9 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> tuple[Doc, ExitCo
             if scope is not None and sr.subject.id in listed:
                 gone = {r.policy.id for r in sr.remove}
                 after[sr.subject.id] = changes.verify(sr.subject, req, set(), gone)
-        doc = revoke_document(plan, dry_run=False, role_names=names, results=results,
-                              after=after, log=str(checked.log.path))
-    return doc, _revoke_exit(doc)
+        return RevokeResult(plan, dry_run=False, role_names=names, results=results,
+                            after=after, log=str(checked.log.path))
 
 
 def _role_names(roles: Sequence[Role]) -> dict[str, str]:
     return {r.crn: r.display_name for r in roles}
-
-
-def _revoke_exit(doc: Doc) -> ExitCode:
-    """0 when every planned delete is done (or would be) and nothing on the scope was kept."""
-    if doc["declined"]:
-        return ExitCode.FINDING
-    for subject in doc["subjects"]:
-        if subject["kept"]:
-            return ExitCode.FINDING
-        if any(r["outcome"] not in (DELETED, GONE) for r in subject["results"] or ()):
-            return ExitCode.FINDING
-    return ExitCode.OK

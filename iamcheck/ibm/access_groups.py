@@ -9,7 +9,7 @@ from ibm_platform_services.iam_access_groups_v2 import AccessGroupMembersPager, 
 
 from iamcheck.ibm._convert import convert_all, convert_list
 from iamcheck.ibm.session import IbmSession
-from iamcheck.model import AccessGroup, GroupRule, Membership, RuleClaim
+from iamcheck.model import AccessGroup, GroupRule, Membership, MembershipHow, RuleClaim
 
 PAGE = 100
 
@@ -67,7 +67,7 @@ def _group(raw: dict[str, Any]) -> AccessGroup:
 
 
 def _member(group_id: str, raw: dict[str, Any]) -> Membership:
-    how = "dynamic" if raw.get("membership_type") == "dynamic" else "static"
+    how: MembershipHow = "dynamic" if raw.get("membership_type") == "dynamic" else "static"
     return Membership(group_id=group_id, iam_id=raw["iam_id"], how=how)
 
 

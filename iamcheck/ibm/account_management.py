@@ -5,7 +5,8 @@ from __future__ import annotations
 from ibm_platform_services.account_management_v4 import AccountManagementV4
 
 from iamcheck.ibm._convert import reading
-from iamcheck.ibm.session import IbmSession, NotFound, Refused
+from iamcheck.ibm.errors import NotFound, Refused
+from iamcheck.ibm.session import IbmSession
 
 
 def account_owner(session: IbmSession, account_id: str) -> str | None:

@@ -58,15 +58,3 @@ def access_tags_of(session: IbmSession, account_id: str, crn: str) -> frozenset[
     ).get_result()
     with reading(what):
         return frozenset(item["name"] for item in result.get("items") or ())
-
-
-def find_instances(session: IbmSession, account_id: str, field: str, value: str) -> list[str]:
-    """CRNs of the VPC instances whose `field` (name or resource_id) equals `value`."""
-    client = session.client(GlobalSearchV2)
-    what = f"find the VPC instance with {field} '{value}'"
-    query = f"{INSTANCES} AND {field}:{value}"
-    result = session.call(
-        what, client.search, query=query, fields=["crn"], account_id=account_id, limit=100
-    ).get_result()
-    with reading(what):
-        return [item["crn"] for item in result.get("items") or []]

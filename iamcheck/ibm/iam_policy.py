@@ -10,7 +10,7 @@ from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
 
 from iamcheck.ibm._convert import convert_all, convert_list
 from iamcheck.ibm.session import IbmSession
-from iamcheck.model import Policy, Role
+from iamcheck.model import Policy, Role, RoleKind
 from iamcheck.policy_json import attributes_from_json, rule_from_json
 
 PAGE = 100
@@ -46,16 +46,17 @@ def list_roles(session: IbmSession, account_id: str, service_name: str) -> list[
         what, client.list_roles, account_id=account_id, service_name=service_name
     ).get_result()
     roles: list[Role] = []
-    for kind, key in (
+    kinds: tuple[tuple[RoleKind, str], ...] = (
         ("system", "system_roles"),
         ("service", "service_roles"),
         ("custom", "custom_roles"),
-    ):
+    )
+    for kind, key in kinds:
         roles += convert_list(what, result, key, partial(_role, kind=kind))
     return roles
 
 
-def _role(raw: dict[str, Any], *, kind: str) -> Role:
+def _role(raw: dict[str, Any], *, kind: RoleKind) -> Role:
     return Role(
         crn=raw["crn"],
         display_name=raw.get("display_name", ""),

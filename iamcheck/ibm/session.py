@@ -21,6 +21,7 @@ from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 
 from iamcheck.errors import ApiFailure, BadInput, NotAuthorized
 from iamcheck.ibm._convert import reading
+from iamcheck.ibm.errors import Conflict, NotFound, Refused
 from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, Slots, parse_retry_after
 from iamcheck.settings import Settings, check_endpoint
 
@@ -34,14 +35,6 @@ def iam_url() -> str:
     return check_endpoint(os.environ.get(ENV_IAM_URL) or IBM_IAM_URL)
 
 
-class Refused(NotAuthorized):
-    """A 403: signed in, but this identity may not read or do this (a gap, or exit 4)."""
-
-
-class NotFound(Exception):
-    """A 404 that the caller turns into its own message."""
-
-
 class _Unreadable(Exception):
     """An answer that cannot be read (the IAM token's, for now); `call` says which."""
 
@@ -53,15 +46,6 @@ TRANSIENT = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-
-
-class Conflict(ApiFailure):
-    """A 409: the change conflicts with what exists (for a policy: an identical one exists).
-    `details` is IBM's error body, so the caller can find what it conflicts with."""
-
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.details = details or {}
 
 
 @dataclass(frozen=True)
@@ -180,6 +164,13 @@ class IbmSession:
             time.sleep(wait)
             attempt += 1
 
+    def optional(self, what: str, fn: Callable[..., Any], **kwargs: Any) -> Any | None:
+        """The result of a read whose 404 means "there is none" (None), not a failure."""
+        try:
+            return self.call(what, fn, **kwargs).get_result()
+        except NotFound:
+            return None
+
     def pages(self, what: str, pager: Any) -> Iterator[dict[str, Any]]:
         """Every item of an SDK pager; a failed page is retried, losing or repeating nothing."""
         while pager.has_next():
@@ -241,7 +232,7 @@ def _translate(what: str, err: ApiException) -> Exception:
     status = err.status_code
     detail = (err.message or "").splitlines()[0][:200] if err.message else ""
     if status == 404:
-        return NotFound(f"{what}: {detail}")
+        return NotFound(f"{what}: IBM Cloud answered 404 ({detail})")
     if status == 409:
         try:
             body = err.http_response.json() if err.http_response is not None else None

@@ -1,4 +1,4 @@
-"""User Management: the account's users, and one user by email or iam_id."""
+"""User Management: the account's users, and those an email or iam_id names."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ibm_platform_services import UserManagementV1
 from ibm_platform_services.user_management_v1 import UsersPager
 
 from iamcheck.ibm._convert import convert_all, reading
-from iamcheck.ibm.session import IbmSession, NotFound
+from iamcheck.ibm.session import IbmSession
 from iamcheck.model import User
 
 PAGE = 100
@@ -21,28 +21,18 @@ def list_users(session: IbmSession, account_id: str, search: str | None = None) 
     return convert_all(what, session.pages(what, pager), user_from_json)
 
 
-def find_user(
-    session: IbmSession, account_id: str, *, email: str | None = None, iam_id: str | None = None
-) -> User | None:
-    """One user by email (case-insensitive) or by iam_id; None when the account has none."""
-    if iam_id is not None:
-        client = session.client(UserManagementV1)
-        what = f"read user {iam_id}"
-        try:
-            raw = session.call(
-                what, client.get_user_profile, account_id=account_id, iam_id=iam_id
-            ).get_result()
-        except NotFound:
-            return None
-        with reading(what):
-            return user_from_json(raw)
-    assert email is not None
-    matches = [
-        u
-        for u in list_users(session, account_id, search=f"email:{email}")
-        if u.email.lower() == email.lower()
-    ]
-    return matches[0] if matches else None
+def users_named(session: IbmSession, account_id: str, kind: str, value: str) -> list[User]:
+    """The users an email (`kind` "email", as IBM's search matches it) or an iam_id names;
+    iamcheck.read.lookup picks among them."""
+    if kind == "email":
+        return list_users(session, account_id, search=f"email:{value}")
+    client = session.client(UserManagementV1)
+    what = f"read user {value}"
+    raw = session.optional(what, client.get_user_profile, account_id=account_id, iam_id=value)
+    if raw is None:
+        return []
+    with reading(what):
+        return [user_from_json(raw)]
 
 
 def user_from_json(raw: dict[str, Any]) -> User:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ibm_cloud_sdk_core import ApiException
@@ -10,17 +9,13 @@ from ibm_vpc import VpcV1
 from ibm_vpc.vpc_v1 import InstancesPager
 
 from iamcheck.ibm._convert import convert_all, convert_list, reading
-from iamcheck.ibm.session import IbmSession, NotFound
+from iamcheck.ibm.session import IbmSession
+from iamcheck.ibm.vpc_values import ConsoleToken, ConsoleType, ImageInfo, Region
 from iamcheck.model import Instance
 
-IBM_VPC_URL = "https://us-south.iaas.cloud.ibm.com/v1"
+__all__ = ["ConsoleToken", "ImageInfo", "Region", "TokenRefused"]
+
 PAGE = 100
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    endpoint: str  # e.g. https://us-south.iaas.cloud.ibm.com (no /v1)
 
 
 def list_regions(session: IbmSession) -> list[Region]:
@@ -57,9 +52,8 @@ def list_instances(
 def get_instance(session: IbmSession, region: Region, instance_id: str) -> Instance | None:
     client = _regional(session, region)
     what = f"read instance {instance_id} in {region.name}"
-    try:
-        raw = session.call(what, client.get_instance, id=instance_id).get_result()
-    except NotFound:
+    raw = session.optional(what, client.get_instance, id=instance_id)
+    if raw is None:
         return None
     with reading(what):
         return instance_from_json(raw, region.name)
@@ -87,30 +81,6 @@ def instance_from_json(raw: dict[str, Any], region: str) -> Instance:
 
 
 # Console: the image an instance boots from, and single-use console access tokens.
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    """What the console pre-flight needs of an instance's image (or, if the image is gone, of
-    its boot volume): who provides it and which operating system it holds."""
-
-    name: str
-    visibility: str  # "public": an IBM stock image; "private": a custom one; "": not known
-    os_name: str
-    os_family: str
-    os_display_name: str
-    architecture: str
-
-
-@dataclass(frozen=True)
-class ConsoleToken:
-    access_token: str = field(repr=False)  # single use, valid 3 minutes: never logged
-    console_type: str
-    created_at: str
-    expires_at: str
-    force: bool
-    href: str
-    version: str  # the API version the client sent; the WebSocket URL carries it too
 
 
 class TokenRefused(Exception):
@@ -142,18 +112,14 @@ def get_boot_image(session: IbmSession, region: Region, instance: Instance) -> I
     volume_id = instance.boot_volume_id
     if instance.image_id:
         what = f"read image {instance.image_id} in {region.name}"
-        try:
-            image = session.call(what, client.get_image, id=instance.image_id).get_result()
-        except NotFound:
-            pass
-        else:
+        image = session.optional(what, client.get_image, id=instance.image_id)
+        if image is not None:
             with reading(what):
                 return _image_info(image, image["name"], image.get("visibility", ""))
     if volume_id:
         what = f"read boot volume {volume_id} in {region.name}"
-        try:
-            volume = session.call(what, client.get_volume, id=volume_id).get_result()
-        except NotFound:
+        volume = session.optional(what, client.get_volume, id=volume_id)
+        if volume is None:
             return None
         with reading(what):
             return _image_info(volume, instance.image_name, "")
@@ -161,7 +127,7 @@ def get_boot_image(session: IbmSession, region: Region, instance: Instance) -> I
 
 
 def create_console_token(
-    session: IbmSession, region: Region, instance_id: str, console_type: str, force: bool
+    session: IbmSession, region: Region, instance_id: str, console_type: ConsoleType, force: bool
 ) -> ConsoleToken:
     """POST /instances/{id}/console_access_token; refusals other than 401/404 raise
     TokenRefused so that the caller can say what they mean for a console."""

@@ -20,7 +20,7 @@ from iamcheck.decide import Grant, Via
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Condition, ConditionGroup, Policy
 
 if TYPE_CHECKING:
-    from iamcheck.audit import AuditReport
+    from iamcheck.audit.run import AuditReport
 
 How = Literal["direct", "group", "dynamic rule", "public", "profile"]
 NOT_RECORDED = "not recorded in the audit document; run `iamcheck check` for this pair"

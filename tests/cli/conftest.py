@@ -11,7 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from iamcheck.cli import app
+from iamcheck.emulator.backend.policies import ListQuery
 from tests.conftest import Emulator
+
+NOTHING = "sol.ainsworth@example.com"  # a demo user with no active policy at all
+VM = "pay-api-02"  # a demo instance
 
 
 @dataclass
@@ -50,3 +54,15 @@ def against(demo: Emulator, cli: Invoke) -> Invoke:
         return cli(*args, env=env, input=input)
 
     return invoke
+
+
+def active(demo: Emulator) -> dict[str, dict[str, Any]]:
+    """Every active policy of the served account, by id, in v2 form."""
+    with demo.backend.lock:
+        page, _ = demo.backend.policies.list_page(ListQuery(demo.backend.account_id))
+        return {p.id: p.body for p in page}
+
+
+def posts(demo: Emulator) -> int:
+    counts = demo.request_counts()
+    return counts.get("POST /v2/policies", 0) + counts.get("POST /v1/policies", 0)

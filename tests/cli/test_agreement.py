@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from iamcheck.check import run_check
+from iamcheck.check.run import run_check
 from iamcheck.decide import Verdict, decide_account
 from iamcheck.emulator.seed.generate import generate
 from iamcheck.inputs import instance_ref, user_ref
-from iamcheck.reader import read_account
+from iamcheck.read.account import read_account
 from iamcheck.requirement import load_requirement
 from tests.conftest import Emulator, session_for
 

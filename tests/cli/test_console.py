@@ -220,12 +220,12 @@ def test_a_token_refused_after_an_allowing_preflight_is_exit_4(
 def test_unreadable_access_is_undecided_and_vpc_decides(
     against: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iamcheck.ibm.session import Refused
+    from iamcheck.ibm.errors import Refused
 
     def refused(*args: Any) -> Any:
         raise Refused("list policies: IBM Cloud answered 403 (forbidden)")
 
-    monkeypatch.setattr("iamcheck.console.flow.run_check", refused)
+    monkeypatch.setattr("iamcheck.console.run.run_check", refused)
     pre = _console(against, RUNNING, "--preflight-only", "--format", "json", key=ANALYST)
     assert pre.exit_code == ExitCode.UNKNOWN
     assert _items(pre)["access"]["status"] == "warn"
@@ -238,7 +238,7 @@ def test_unreadable_access_is_undecided_and_vpc_decides(
 def test_an_instance_stopped_after_the_preflight_is_explained(
     against: Invoke, demo: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iamcheck.console import flow
+    from iamcheck.console import run as flow
 
     run_preflight = flow.run_preflight
 

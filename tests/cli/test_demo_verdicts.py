@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from iamcheck.check import run_check
+from iamcheck.check.run import run_check
 from iamcheck.inputs import instance_ref, instant, user_ref
 from iamcheck.requirement import load_requirement
 from tests.cli.conftest import Invoke

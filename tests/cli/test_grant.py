@@ -10,17 +10,14 @@ from typing import Any
 
 import pytest
 
-from iamcheck.emulator.backend.policies import ListQuery
 from iamcheck.errors import ExitCode
 from iamcheck.grant.log import read_entries
-from tests.cli.conftest import Invoke, Run
+from tests.cli.conftest import NOTHING, VM, Invoke, Run, active, posts
 from tests.conftest import Emulator
 
-NOTHING = "sol.ainsworth@example.com"  # no active policy at all
 OPERATOR_ONLY = "theo.quill@example.com"  # Operator on pay-api-02, no Console Administrator
 BY_GROUP = "ravi.lindqvist@example.com"  # both roles through the on-call group
 PENDING = "felix.umbridge@example.com"  # in on-call, but PENDING (V4)
-VM = "pay-api-02"
 VM_ID = "0727_8f2c1a4e-3b5d-4e6f-a7b8-c9d0e1f2a302"
 OPERATOR = "crn:v1:bluemix:public:iam::::role:Operator"
 CONSOLE = "crn:v1:bluemix:public:is::::serviceRole:VirtualServerConsoleAdmin"
@@ -31,18 +28,6 @@ MATEO_OPERATOR = "7b3e0006-2f1a-4c6d-9e8b-5a0c7d2e0006"  # seed policy, not iamc
 def _state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The default audit log lands in the test's directory, never in the real home."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-def active(demo: Emulator) -> dict[str, dict[str, Any]]:
-    """Every active policy of the served account, by id, in v2 form."""
-    with demo.backend.lock:
-        page, _ = demo.backend.policies.list_page(ListQuery(demo.backend.account_id))
-        return {p.id: p.body for p in page}
-
-
-def posts(demo: Emulator) -> int:
-    counts = demo.request_counts()
-    return counts.get("POST /v2/policies", 0) + counts.get("POST /v1/policies", 0)
 
 
 def run(against: Invoke, log: Path, *args: str, input: str | None = None) -> Run:

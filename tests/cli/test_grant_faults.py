@@ -13,11 +13,11 @@ import requests
 from iamcheck.connection import Connection
 from iamcheck.errors import ExitCode, NotAuthorized
 from iamcheck.grant import run as grant_run
+from iamcheck.grant.document import grant_document
 from iamcheck.grant.log import read_entries
 from iamcheck.ibm import iam_policy
 from iamcheck.ibm.retry import Backoff
-from tests.cli.conftest import Invoke
-from tests.cli.test_grant import NOTHING, VM, active, posts
+from tests.cli.conftest import NOTHING, VM, Invoke, active, posts
 from tests.conftest import Emulator
 
 
@@ -157,8 +157,8 @@ def test_two_grants_racing_for_the_same_subject_end_with_one_policy(
     def one(n: int) -> None:
         opts = grant_run.Options(users=(NOTHING,), instance=VM, yes=True,
                                  log=tmp_path / f"log{n}")
-        results.append(grant_run.grant(Connection(endpoint=demo.url), opts,
-                                       grant_run.Prompt(False)))
+        result = grant_run.grant(Connection(endpoint=demo.url), opts, grant_run.Prompt(False))
+        results.append((grant_document(result), result.exit_code))
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(2)]
     for thread in threads:

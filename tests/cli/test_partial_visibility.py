@@ -13,10 +13,10 @@ from iamcheck.emulator.errors import IbmError
 from iamcheck.emulator.services import iam_policy as policy_service
 from iamcheck.errors import ExitCode
 from iamcheck.model import Attribute, Condition, Policy
-from iamcheck.rights import PLATFORM_ROLE, access_from
+from iamcheck.read.rights import PLATFORM_ROLE, access_from
 from tests.cli.conftest import Invoke, Run
 from tests.conftest import Emulator
-from tests.emulator.test_visibility import (
+from tests.support.visibility_seed import (
     HALF,
     INSTANCES,
     KEYS,

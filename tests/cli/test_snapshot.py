@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iamcheck.snapshot import load
+from iamcheck.read.snapshot import load
 from tests.cli.conftest import Invoke
 from tests.conftest import Emulator
 

@@ -9,13 +9,15 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from iamcheck.audit import Expectations, Selection, run_audit
+from iamcheck.audit.document import audit_document
+from iamcheck.audit.run import Expectations, Selection, run_audit
+from iamcheck.check.document import check_document
+from iamcheck.check.run import CheckResult
 from iamcheck.decide import decide
 from iamcheck.emulator import demo_seed
 from iamcheck.inputs import user_ref
-from iamcheck.report import audit_document, check_document
 from iamcheck.requirement import load_requirement
-from tests.unit.seed_model import account_from_seed
+from tests.support.seed_model import account_from_seed
 
 HERE = Path(__file__).parent
 AT = datetime(2026, 11, 27, 12, tzinfo=UTC)
@@ -46,13 +48,8 @@ def main() -> None:
         for name in names:
             inst = by_name[name]
             decision = decide(account, requirement, iam_id, inst, AT)
-            subject = {"iam_id": iam_id, "kind": "user", "email": user.email,
-                       "name": f"{user.firstname} {user.lastname}", "state": user.state}
-            instance = {"id": inst.id, "name": inst.name, "crn": inst.crn, "region": inst.region,
-                        "zone": inst.zone, "status": inst.status,
-                        "resource_group_id": inst.resource_group_id}
-            docs.append(check_document(decision, subject, instance, account.account_id,
-                                       account.roles))
+            result = CheckResult(decision, account.account_id, user, inst, account.roles)
+            docs.append(check_document(result))
     (HERE / "sample_checks.json").write_text(json.dumps(docs, indent=1) + "\n")
 
 

@@ -130,7 +130,7 @@ def verdict_pairs(emu: Served, per_verdict: int = 1) -> list[tuple[str, str, str
     finds, spread over the sorted pairs, allow first."""
     from iamcheck.decide import Verdict, decide_account
     from iamcheck.ibm.session import IbmSession
-    from iamcheck.reader import read_account
+    from iamcheck.read.account import read_account
     from iamcheck.requirement import load_requirement
     from iamcheck.settings import Secret, Settings
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iamcheck.errors import BadInput, ExitCode
-from iamcheck.inputs import duration, instance_ref, instant, user_ref
+from iamcheck.inputs import crn_location, duration, instance_ref, instant, user_ref
 from tests.reliability.conftest import AT, Served, assert_bad_input, invoke
 
 FEW = settings(max_examples=150, deadline=None)
@@ -73,7 +73,8 @@ def test_valid_inputs_are_accepted() -> None:
     assert instance_ref("0717_a07657d6-1404-4b1e-ac7c-6d812d6f2efc").kind == "id"
     assert instance_ref("web-01").kind == "name"
     crn = "crn:v1:bluemix:public:is:eu-de-2:a/" + "0" * 32 + "::instance:02b7_" + "a" * 20
-    assert instance_ref(crn).region == "eu-de"
+    assert instance_ref(crn).kind == "crn"
+    assert crn_location(crn) == ("eu-de", "02b7_" + "a" * 20)  # InstanceRef.region was dead
     assert instant("2026-12-24T18:00:00Z").utcoffset() is not None
     assert duration("1d12h").total_seconds() == 36 * 3600
 

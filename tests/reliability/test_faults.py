@@ -192,7 +192,7 @@ def test_a_write_that_fails_leaves_the_old_file_whole(tmp_path: Any,
     import os
     from pathlib import Path
 
-    from iamcheck.snapshot import write_atomic
+    from iamcheck.read.snapshot import write_atomic
 
     target = Path(tmp_path) / "report.json"
     target.write_text("the previous report\n")

@@ -108,12 +108,12 @@ def test_nothing_written_holds_a_key_or_a_token(
 def test_an_unexpected_error_with_debug_shows_no_secret(
     keyed: Served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import iamcheck.audit
+    import iamcheck.audit.run
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("an unexpected failure while deciding")
 
-    monkeypatch.setattr(iamcheck.audit, "decide_account", boom)
+    monkeypatch.setattr(iamcheck.audit.run, "decide_account", boom)
     run = keyed.run("audit", "--debug")
     assert "Traceback" in run.stderr and "RuntimeError" in run.stderr
     for secret in _secrets(keyed):

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from iamcheck.audit import AuditReport, Selection, run_audit
-from iamcheck.report import audit_document
+from iamcheck.audit.document import audit_document
+from iamcheck.audit.run import AuditReport, Selection, run_audit
 from iamcheck.requirement import load_requirement
 from iamcheck.review.export import (
     NOT_RECORDED,

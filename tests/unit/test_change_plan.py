@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from iamcheck.audit import Selection, run_audit
+from iamcheck.audit.run import Selection, run_audit
 from iamcheck.change import (
     AddMembers,
     Cause,

@@ -8,7 +8,7 @@ import pytest
 
 from iamcheck.console.platform import is_custom, is_zos
 from iamcheck.console.preflight import (
-    Caller,
+    ConsoleUser,
     access_item,
     console_type_item,
     grant_command,
@@ -21,7 +21,7 @@ from iamcheck.console.preflight import (
 from iamcheck.decide import decide
 from iamcheck.errors import ExitCode
 from iamcheck.ibm.vpc import ImageInfo
-from iamcheck.report import roles_by_action
+from iamcheck.parts import roles_by_action
 from tests.unit.decide_builders import (
     ALICE,
     AT,
@@ -40,7 +40,7 @@ from tests.unit.decide_builders import (
     user,
 )
 
-ME = Caller(ALICE, "alice@example.com")
+ME = ConsoleUser(ALICE, "alice@example.com")
 VM = instance()
 STOCK = ImageInfo("ibm-ubuntu-24-04-2-minimal-amd64-1", "public", "ubuntu-24-04-amd64",
                   "Ubuntu Linux", "Ubuntu Linux 24.04 LTS (amd64)", "amd64")
@@ -73,7 +73,7 @@ def test_access_denied_prints_the_exact_grant_command() -> None:
 
 def test_grant_command_quotes_what_a_shell_would_split() -> None:
     odd = replace(VM, crn="crn:v1 with space")
-    assert grant_command(Caller("iam-ServiceId-x"), odd) == (
+    assert grant_command(ConsoleUser("iam-ServiceId-x"), odd) == (
         "iamcheck grant iam-ServiceId-x --instance 'crn:v1 with space'"
     )
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from iamcheck.console.flow import Preflight
-from iamcheck.console.preflight import Caller, PreflightItem
-from iamcheck.console.report import render_table, session_end_message
+from iamcheck.console.document import document, session_end_message
+from iamcheck.console.preflight import ConsoleUser, PreflightItem
+from iamcheck.console.run import Preflight
 from iamcheck.console.serial import SessionEnd
+from iamcheck.formats import render
 from iamcheck.ibm.vpc import Region
 from tests.unit.decide_builders import instance
 
@@ -15,17 +16,17 @@ LONG = "iamcheck grant someone.with.a.long.name@example.com --instance " + "crn:
 
 
 def _pre(*items: PreflightItem) -> Preflight:
-    return Preflight(Caller("IBMid-1", "ana@example.com"), instance(),
+    return Preflight(ConsoleUser("IBMid-1", "ana@example.com"), instance(),
                      Region("us-south", "https://us-south.iaas.cloud.ibm.com"), None, "serial",
                      items)
 
 
 def test_the_table_wraps_prose_but_never_a_command() -> None:
-    text = render_table(_pre(
+    text = render("console", "table", document(_pre(
         PreflightItem("access", "fail", "ana@example.com may not open the console " * 4,
                       "ask an account administrator; the command is:", LONG),
         PreflightItem("running", "pass", "instance vm-1 is running", "not shown", "nor this"),
-    ))
+    )))
     lines = text.splitlines()
     assert lines[0].startswith("Pre-flight for the serial console of vm-1")
     assert all(len(line) <= 100 for line in lines if LONG not in line)

@@ -19,7 +19,7 @@ from iamcheck.decide import Decision, Verdict, decide, decide_account, risks
 from iamcheck.emulator.backend.role_catalog import GENERIC_SERVICE, GENERIC_SERVICE_ROLES
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Gap, Role
 from iamcheck.requirement import load_requirement
-from tests.unit.seed_model import account_from_seed
+from tests.support.seed_model import account_from_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "iamcheck" / "emulator" / "seed" / "demo.json"

@@ -7,7 +7,7 @@ import json
 from dataclasses import replace
 
 from iamcheck.model import LayerGap, ProfileLink
-from iamcheck.snapshot import from_json, to_json
+from iamcheck.read.snapshot import from_json, to_json
 from tests.unit.decide_builders import (
     ALICE,
     ROLES,

@@ -446,12 +446,12 @@ def test_every_scope_is_defined_once_and_both_sides_agree(audit: dict[str, Any])
 def test_document_of_a_generated_account_holds_every_verdict() -> None:
     from datetime import UTC, datetime
 
-    from iamcheck.audit import Selection, run_audit
+    from iamcheck.audit.document import audit_document
+    from iamcheck.audit.run import Selection, run_audit
     from iamcheck.decide import Verdict
     from iamcheck.emulator.seed.generate import generate
-    from iamcheck.report import audit_document
     from iamcheck.requirement import load_requirement
-    from tests.unit.seed_model import account_from_seed
+    from tests.support.seed_model import account_from_seed
 
     at = datetime(2026, 11, 27, 12, tzinfo=UTC)
     account = account_from_seed(generate(users=40, instances=150, groups=30, policies=160,

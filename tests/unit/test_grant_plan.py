@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from iamcheck.decide import Verdict
-from iamcheck.formats.grant_format import compact_json
+from iamcheck.formats.json_format import compact as compact_json
 from iamcheck.grant.log import AuditLog, default_path, read_entries, scrubbed
 from iamcheck.grant.plan import (
     ALLOWED,
     CANNOT,
     CREATE,
+    GrantScope,
     PlanError,
-    Scope,
     Subject,
     SubjectPlan,
     Window,
@@ -60,14 +60,14 @@ from tests.unit.decide_builders import (
 )
 
 VM1, VM2 = instance("0717_i-1", rg="rg-a"), instance("0717_i-2", rg="rg-a")
-ONE = Scope("instance", VM1.id, VM1.name, (VM1,))
-RG = Scope("resource_group", "rg-a", "apps", (VM1, VM2))
+ONE = GrantScope("instance", VM1.id, VM1.name, (VM1,))
+RG = GrantScope("resource_group", "rg-a", "apps", (VM1, VM2))
 GRANT = grant_roles(REQ, ROLES)
 ALICE_S = Subject("user", ALICE, "alice@example.com", "ACTIVE")
 OPS_S = Subject("access_group", OPS, "ops")
 
 
-def plan_for(subject: Subject, scope: Scope, *policies: Policy,
+def plan_for(subject: Subject, scope: GrantScope, *policies: Policy,
              groups: tuple[AccessGroup, ...] = (), window: Window | None = None,
              state: str = "ACTIVE") -> tuple[SubjectPlan, AccountData]:
     subject = replace(subject, state=state) if subject.kind == "user" else subject
@@ -136,7 +136,7 @@ def test_an_action_held_on_part_of_the_scope_is_granted_on_all_of_it() -> None:
 
 
 def test_an_empty_scope_is_evaluated_for_a_new_instance() -> None:
-    empty = Scope("resource_group", "rg-a", "apps", ())
+    empty = GrantScope("resource_group", "rg-a", "apps", ())
     covered, _ = plan_for(ALICE_S, empty, full("p1", ALICE, resource=(
         ("serviceName", "is"), ("resourceGroupId", "rg-a"))))
     assert covered.status == ALLOWED

@@ -20,24 +20,23 @@ here costs a needless "unknown", never a wrong allow.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass, replace
+from weakref import WeakKeyDictionary
 
 from iamcheck.decide.subjects import all_subjects
 from iamcheck.errors import NotAuthorized
-from iamcheck.ibm import access_groups, account_management, iam_policy
-from iamcheck.ibm.session import IbmSession, Refused
+from iamcheck.ibm import account_management
+from iamcheck.ibm.errors import Refused
+from iamcheck.ibm.session import IbmSession
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Attribute, Gap, Policy, User
+from iamcheck.read.access import AccessReader, Holder
 
-T = TypeVar("T")
 PLATFORM_ROLE = "crn:v1:bluemix:public:iam::::role:"
 READING_ROLES = frozenset({"Viewer", "Operator", "Editor", "Administrator"})
 NON_FEDERATED_REALMS = frozenset({"", "IBMid", "SL"})
-# A Gap with no subjects touches every verdict; one about what iamcheck could not list touches
-# none it computed, so it names this placeholder, which no subject has.
-UNLISTED = frozenset({"(not listed)"})
+NOTHING_LISTED: frozenset[str] = frozenset()  # what was not listed reaches no verdict computed
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ class OwnAccess:
         if not self.holds(POLICIES):
             theirs = frozenset(g.id for g in data.groups) - (self.group_ids or frozenset())
             why = _lacks(POLICIES, "only its own policies and its groups' are read")
-            gaps.append(Gap(POLICIES.what, why, (others | theirs) or UNLISTED))
+            gaps.append(Gap(POLICIES.what, why, others | theirs))
         if not self.holds(GROUPS):
             grouped = any((g := p.subject_value("access_group_id")) and g != PUBLIC_ACCESS_GROUP_ID
                           for p in data.policies)
@@ -105,17 +104,17 @@ class OwnAccess:
                 touched |= {self.iam_id}
             gaps.append(Gap(GROUPS.what, _lacks(GROUPS, "only the groups it is in are read, "
                                                 "without the other members or dynamic rules"),
-                            touched or UNLISTED))
+                            touched))
         if not self.holds(USERS):
             gaps.append(Gap(USERS.what, _lacks(USERS, "only its own identity is listed; other "
-                                               "people are not in this report"), UNLISTED))
+                                               "people are not in this report"), NOTHING_LISTED))
         if not self.holds(INSTANCES):
             scope = ("only the instances its own policies reach are listed" if self.some_instances
                      else "no instance is listed")
-            gaps.append(Gap(INSTANCES.what, _lacks(INSTANCES, scope), UNLISTED))
+            gaps.append(Gap(INSTANCES.what, _lacks(INSTANCES, scope), NOTHING_LISTED))
         if not self.holds(RESOURCE_GROUPS):
             gaps.append(Gap(RESOURCE_GROUPS.what, _lacks(RESOURCE_GROUPS, "resource group names "
-                                                         "may be missing"), UNLISTED))
+                                                         "may be missing"), NOTHING_LISTED))
         return tuple(gaps)
 
     def subject_gaps(self, iam_id: str) -> tuple[Gap, ...]:
@@ -149,19 +148,33 @@ def _federated(data: AccountData, iam_id: str) -> bool:
     return isinstance(user, User) and user.realm not in NON_FEDERATED_REALMS
 
 
-def read_own_access(session: IbmSession, account_id: str) -> OwnAccess:
+_CACHE: WeakKeyDictionary[IbmSession, dict[str, OwnAccess]] = WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
+_READING: WeakKeyDictionary[IbmSession, threading.Lock] = WeakKeyDictionary()
+
+
+def own_access(session: IbmSession, account_id: str) -> OwnAccess:
+    """iamcheck's own rights in the account: read once per session, then from the cache."""
+    with _CACHE_LOCK:
+        lock = _READING.setdefault(session, threading.Lock())
+    with lock:  # two threads that ask at once wait for one read
+        cached = _CACHE.get(session, {}).get(account_id)
+        if cached is None:
+            cached = _read_own_access(session, account_id)
+            with _CACHE_LOCK:
+                _CACHE.setdefault(session, {})[account_id] = cached
+        return cached
+
+
+def _read_own_access(session: IbmSession, account_id: str) -> OwnAccess:
     """The caller's read rights from its own policies and its groups'; when they lack one, the
     account's details say whether the caller is its owner (who holds every role)."""
     caller = session.caller()
     try:
         with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool:
-            groups = pool.submit(access_groups.list_groups, session, account_id,
-                                 iam_id=caller.iam_id)
-            own = pool.submit(iam_policy.list_policies, session, account_id, iam_id=caller.iam_id)
-            group_ids = frozenset({g.id for g in groups.result()} | {PUBLIC_ACCESS_GROUP_ID})
-            theirs = pool.map(lambda g: iam_policy.list_policies(
-                session, account_id, access_group_id=g), sorted(group_ids))
-            policies = own.result() + [p for chunk in theirs for p in chunk]
+            read = AccessReader(session, account_id, pool).access(Holder("iam_id", caller.iam_id))
+        policies: list[Policy] | tuple[Policy, ...] = read.policies
+        group_ids = frozenset(g.id for g in read.groups)
     except Refused:  # even its own are refused: it holds nothing iamcheck can see
         policies, group_ids = [], None
     access = access_from(caller.iam_id, account_id, policies, group_ids)
@@ -199,47 +212,3 @@ def _reaches_instances(attrs: dict[str, Attribute]) -> bool:
         return True
     return (service is not None and service.value == "is") or (
         kind is not None and kind.value == "service")
-
-
-@dataclass
-class Refusals:
-    """Reads IBM refused (403) during one run, each kept as the Gap it leaves (V5).
-
-    `affects`: "everyone", "others" (all but the caller), "instances" (every instance read),
-    "listing" (what was not listed: no verdict it computed), or the instance ids it touches."""
-
-    found: list[tuple[str, str, str | frozenset[str]]] = field(default_factory=list)
-    ready: list[Gap] = field(default_factory=list)  # gaps whose scope was known when refused
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def read_or_gap(self, gap: Gap, fn: Callable[..., T], *args: Any, default: T,
-                    **kwargs: Any) -> T:
-        """`fn(...)`, or `default` and `gap` (IBM's refusal as its reason) when refused."""
-        try:
-            return fn(*args, **kwargs)
-        except Refused as err:
-            with self._lock:
-                self.ready.append(replace(gap, reason=str(err)))
-            return default
-
-    def read(self, what: str, affects: str | frozenset[str], fn: Callable[..., T],
-             *args: Any, default: T, **kwargs: Any) -> T:
-        try:
-            return fn(*args, **kwargs)
-        except Refused as err:
-            with self._lock:
-                self.found.append((what, str(err), affects))
-            return default
-
-    def gaps(self, data: AccountData, access: OwnAccess) -> tuple[Gap, ...]:
-        out = list(self.ready)
-        for what, reason, affects in self.found:
-            if isinstance(affects, frozenset) or affects == "instances":
-                ids = affects if isinstance(affects, frozenset) else frozenset(
-                    i.id for i in data.instances)
-                out.append(Gap(what, reason, instances=ids or frozenset({"(none)"})))
-            elif affects == "others":
-                out.append(Gap(what, reason, access.others(data) or UNLISTED))
-            else:
-                out.append(Gap(what, reason, UNLISTED if affects == "listing" else frozenset()))
-        return tuple(out)

@@ -12,40 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from iamcheck.audit import AuditReport
-from iamcheck.decide import Decision, Grant, Scope, Verdict
-from iamcheck.model import Role
+from iamcheck.audit.run import AuditReport
+from iamcheck.decide import Grant, Scope, Verdict
+from iamcheck.model import ServiceId, User
+from iamcheck.parts import instance_part, roles_by_action, subject_part, unknown_subject_part
 
-SCHEMA_VERSION = 1  # the check document
 AUDIT_SCHEMA_VERSION = 2  # 2: instance sets under `scopes`, referred to by id
 
 
-def roles_by_action(roles: Iterable[Role], actions: Iterable[str]) -> dict[str, list[str]]:
-    """For each action, the IBM-defined roles that carry it (custom roles are the account's)."""
-    defined = [r for r in roles if r.kind != "custom"]
-    return {a: [r.display_name for r in defined if a in r.actions] for a in actions}
-
-
 def _subject_info(report: AuditReport) -> dict[str, dict[str, Any]]:
-    info: dict[str, dict[str, Any]] = {}
-    for user in report.account.users:
-        name = f"{user.firstname} {user.lastname}".strip()
-        info[user.iam_id] = {
-            "iam_id": user.iam_id,
-            "kind": "user",
-            "email": user.email,
-            "name": name,
-            "state": user.state,
-        }
-    for sid in report.account.service_ids:
-        info[sid.iam_id] = {
-            "iam_id": sid.iam_id,
-            "kind": "service_id",
-            "email": "",
-            "name": sid.name,
-            "state": "",
-        }
-    return info
+    subjects: list[User | ServiceId] = [*report.account.users, *report.account.service_ids]
+    return {s.iam_id: subject_part(s) for s in subjects}
 
 
 def _through(grants: Iterable[Grant]) -> list[dict[str, Any]]:
@@ -123,10 +100,7 @@ def _subjects(
                 entry = scopes.entry(scope)
                 entry["one_short"].append({"subject": subject, "lacks": action})
                 one_short.setdefault(action, []).append(entry["id"])
-        entry = dict(
-            info.get(subject)
-            or {"iam_id": subject, "kind": "unknown", "email": "", "name": "", "state": ""}
-        )
+        entry = dict(info.get(subject) or unknown_subject_part(subject))
         entry.update(
             {
                 "can_open": can_open,
@@ -143,12 +117,7 @@ def _instances(report: AuditReport) -> list[dict[str, Any]]:
     names = {g.id: g.name for g in report.account.resource_groups}
     return [
         {
-            "id": inst.id,
-            "name": inst.name,
-            "crn": inst.crn,
-            "region": inst.region,
-            "zone": inst.zone,
-            "status": inst.status,
+            **instance_part(inst),
             "resource_group": {
                 "id": inst.resource_group_id,
                 "name": names.get(inst.resource_group_id, ""),
@@ -220,29 +189,3 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
             ],
         }
     return doc
-
-
-def check_document(
-    decision: Decision,
-    subject: dict[str, Any],
-    instance: dict[str, Any],
-    account_id: str,
-    roles: Iterable[Role] = (),
-) -> dict[str, Any]:
-    body = decision.as_dict()
-    return {
-        "kind": "iamcheck-check",
-        "schema_version": SCHEMA_VERSION,
-        "account_id": account_id,
-        "verdict": body["verdict"],
-        "user": subject,
-        "instance": instance,
-        "requirement": body["requirement"],
-        "at": body["at"],
-        "grants": body["grants"],
-        "missing": body["missing"],
-        "near_misses": body["near_misses"],
-        "uncertain": body["uncertain"],
-        "reasons": body["reasons"],
-        "roles_by_action": roles_by_action(roles, body["missing"]),
-    }

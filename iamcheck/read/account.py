@@ -1,5 +1,5 @@
-"""Reading a whole account through the IBM modules: every collection once, independent reads
-at the same time, bounded by --concurrency."""
+"""The whole-account reader, through the IBM modules: every collection once, independent reads at
+the same time, bounded by --concurrency."""
 
 from __future__ import annotations
 
@@ -23,12 +23,14 @@ from iamcheck.model import (
     PUBLIC_ACCESS_GROUP_ID,
     AccessGroup,
     AccountData,
+    Gap,
     Instance,
     Membership,
     Policy,
     ServiceId,
 )
-from iamcheck.rights import GROUPS, OwnAccess, Refusals, read_own_access
+from iamcheck.read.gaps import Later, Refusals
+from iamcheck.read.rights import GROUPS, NOTHING_LISTED, OwnAccess, own_access
 
 SERVICE_ID_PREFIX = "iam-ServiceId-"
 
@@ -67,7 +69,7 @@ def read_account(
     lacks, or a read IBM refuses, becomes a Gap that keeps the verdicts it touches unknown (V5).
     """
     progress = progress or Progress(session, enabled=False)
-    access = read_own_access(session, account_id)
+    access = own_access(session, account_id)
     access.require_audit_rights()
     refused = Refusals()
     # `late` runs the tag search, which can start only once the policies are read, beside the
@@ -75,40 +77,42 @@ def read_account(
     with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool, \
             ThreadPoolExecutor(max_workers=1) as late:
 
-        def read(what: str, affects: str, default: Any, fn: Callable[..., Any], *args: Any,
+        def read(gap: Gap | Later, default: Any, fn: Callable[..., Any], *args: Any,
                  **kwargs: Any) -> Future[Any]:
-            return pool.submit(lambda: refused.read(what, affects, fn, *args, default=default,
-                                                    **kwargs))
+            return pool.submit(lambda: refused.read(gap, fn, *args, default=default, **kwargs))
 
-        users = read("the account's users", "listing", [], user_management.list_users,
+        def listing(what: str) -> Gap:  # what was not listed: no verdict computed
+            return Gap(what, "", subjects=NOTHING_LISTED)
+
+        users = read(listing("the account's users"), [], user_management.list_users,
                      session, account_id)
         federated: set[str] = set()  # groups with dynamic rules: only theirs are read
-        groups = read("the account's access groups", "everyone", [], _groups_flagged,
+        groups = read(Gap("the account's access groups", ""), [], _groups_flagged,
                       session, account_id, federated)
-        active = read("the account's policies", "everyone", [], iam_policy.list_policies,
+        active = read(Gap("the account's policies", ""), [], iam_policy.list_policies,
                       session, account_id)
-        deleted = read("the account's deleted policies", "listing", [],
+        deleted = read(listing("the account's deleted policies"), [],
                        iam_policy.list_policies, session, account_id, state="deleted")
-        roles = read(f"the roles of '{service_name}'", "everyone", [], iam_policy.list_roles,
+        roles = read(Gap(f"the roles of '{service_name}'", ""), [], iam_policy.list_roles,
                      session, account_id, service_name)
-        resource_groups = read("the account's resource groups", "listing", [],
+        resource_groups = read(listing("the account's resource groups"), [],
                                resource_manager.list_resource_groups, session, account_id)
-        regions = read("the VPC regions", "listing", [], vpc.list_regions, session)
+        regions = read(listing("the VPC regions"), [], vpc.list_regions, session)
         progress.step("users, groups, policies and roles")
         # Without a role on IAM Access Groups, members and rules are refused: not asked for.
         group_list = groups.result() if access.holds(GROUPS) else []
         # Paged chains first (they are sequential), then the many one-page reads.
-        per_region = [read(f"the VPC instances in {r.name}", "listing", [], vpc.list_instances,
+        per_region = [read(listing(f"the VPC instances in {r.name}"), [], vpc.list_instances,
                            session, r) for r in regions.result()]
-        members = [read(f"the members of access group '{g.name}'", "others", [],
+        members = [read(Later(f"the members of access group '{g.name}'", "others"), [],
                         access_groups.list_members, session, g)
                    for g in sorted(group_list, key=lambda g: g.id != PUBLIC_ACCESS_GROUP_ID)]
-        rules = {g.id: read(f"the dynamic rules of access group '{g.name}'", "others", [],
+        rules = {g.id: read(Later(f"the dynamic rules of access group '{g.name}'", "others"), [],
                             access_groups.list_rules, session, account_id, g)
                  for g in group_list if g.id in federated}
         policies = active.result() + deleted.result()
         tags = late.submit(
-            refused.read, "the access tags of the VPC instances", "instances",
+            refused.read, Later("the access tags of the VPC instances", "instances"),
             global_search.access_tags_by_crn, session, account_id, default=None,
         ) if any(p.tags for p in policies) else None
         progress.step("members, rules and instances")
@@ -159,8 +163,8 @@ def _with_tags(instances: list[Instance], tags: dict[str, frozenset[str]] | None
         return instances
     unseen = frozenset(i.id for i in instances if i.crn not in tags)
     if unseen:
-        refused.found.append(("the access tags of some VPC instances", "Global Search does "
-                              "not list them (yet), so their tags are unknown", unseen))
+        refused.add(Gap("the access tags of some VPC instances", "Global Search does not list "
+                        "them (yet), so their tags are unknown", instances=unseen))
     return [_tagged(i, tags) for i in instances]
 
 

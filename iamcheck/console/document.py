@@ -1,45 +1,18 @@
-"""The pre-flight as a terminal table or a JSON document, and the notes that go with a console."""
+"""The console document (the pre-flight, and the console once opened), which every console format
+renders, and the notes on stderr that go with a console."""
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
-from iamcheck.console.flow import Opened, Preflight
+from iamcheck.console.run import Opened, Preflight
 from iamcheck.console.serial import SessionEnd
 from iamcheck.console.session import TOKEN_LIFETIME
 from iamcheck.errors import ExitCode
+from iamcheck.parts import instance_part
 
 SCHEMA_VERSION = 1
 RESULT = {ExitCode.OK: "pass", ExitCode.FINDING: "fail", ExitCode.UNKNOWN: "unknown"}
-WIDTH = 100
-
-
-def _label(console_type: str) -> str:
-    return "VNC console" if console_type == "vnc" else "serial console"
-
-
-def render_table(pre: Preflight) -> str:
-    instance = pre.instance
-    lines = textwrap.wrap(
-        f"Pre-flight for the {_label(pre.console_type)} of {instance.name} ({instance.id}) "
-        f"in {instance.region}, as {pre.caller.shown}", WIDTH, break_long_words=False,
-    )
-    for item in pre.items:
-        lines += textwrap.wrap(
-            item.what, WIDTH, initial_indent=f"  {item.status.upper():<4}  ",
-            subsequent_indent=" " * 8,
-        )
-        if item.status == "pass":
-            continue
-        if item.fix:
-            lines += textwrap.wrap(
-                item.fix, WIDTH, initial_indent=" " * 8 + "fix: ", subsequent_indent=" " * 13,
-                break_on_hyphens=False, break_long_words=False,
-            )
-        if item.command:  # never wrapped, so that it can be copied
-            lines.append(" " * 13 + item.command)
-    return "\n".join(lines) + "\n"
 
 
 def document(pre: Preflight, opened: Opened | None = None, novnc: str | None = None
@@ -50,15 +23,7 @@ def document(pre: Preflight, opened: Opened | None = None, novnc: str | None = N
         "schema_version": SCHEMA_VERSION,
         "console_type": pre.console_type,
         "user": {"iam_id": pre.caller.iam_id, "email": pre.caller.email},
-        "instance": {
-            "id": instance.id,
-            "name": instance.name,
-            "crn": instance.crn,
-            "region": instance.region,
-            "zone": instance.zone,
-            "status": instance.status,
-            "confidential_compute_mode": instance.confidential_compute_mode,
-        },
+        "instance": instance_part(instance, "confidential_compute_mode"),
         "image": None if image is None else {
             "name": image.name,
             "visibility": image.visibility,

@@ -12,6 +12,7 @@ from typing import Any
 
 from iamcheck.errors import BadInput
 from iamcheck.model import (
+    EVERY,
     AccessGroup,
     AccountData,
     CbrAddress,
@@ -28,6 +29,7 @@ from iamcheck.model import (
     Policy,
     ProfileLink,
     ProfileRule,
+    Reach,
     ResourceGroup,
     Role,
     RuleClaim,
@@ -51,8 +53,8 @@ def to_json(data: AccountData) -> dict[str, Any]:
             role["actions"] = sorted(role["actions"])
     for inst in body["instances"]:
         inst["access_tags"] = sorted(inst["access_tags"])
-    for gap in body["gaps"]:
-        gap["subjects"], gap["instances"] = sorted(gap["subjects"]), sorted(gap["instances"])
+    body["gaps"] = [{"what": g.what, "reason": g.reason, "subjects": _reach_json(g.subjects),
+                     "instances": _reach_json(g.instances)} for g in data.gaps]
     return {"kind": KIND, "schema_version": SCHEMA_VERSION, "account": body}
 
 
@@ -103,6 +105,18 @@ def _build(cls: type[Any], raw: dict[str, Any], **override: Any) -> Any:
     if unknown:
         raise ValueError(f"unknown field(s) {sorted(unknown)} in {cls.__name__}")
     return cls(**{**raw, **override})
+
+
+def _reach_json(reach: Reach) -> dict[str, Any]:
+    return {"every": True} if reach is EVERY else {"only": sorted(reach)}
+
+
+def _reach(raw: dict[str, Any]) -> Reach:
+    if raw == {"every": True}:
+        return EVERY
+    if set(raw) != {"only"} or not isinstance(raw["only"], list):
+        raise ValueError(f"a gap's reach is {{'every': true}} or {{'only': [...]}}, not {raw!r}")
+    return frozenset(map(str, raw["only"]))
 
 
 def _policy(raw: dict[str, Any]) -> Policy:
@@ -182,7 +196,7 @@ def from_json(raw: dict[str, Any]) -> AccountData:
             _build(Instance, i, access_tags=frozenset(i["access_tags"])) for i in raw["instances"]
         ),
         gaps=tuple(
-            _build(Gap, g, subjects=frozenset(g["subjects"]), instances=frozenset(g["instances"]))
+            _build(Gap, g, subjects=_reach(g["subjects"]), instances=_reach(g["instances"]))
             for g in raw["gaps"]
         ),
         # written since rules revision 2; older snapshots have none

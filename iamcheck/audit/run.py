@@ -1,17 +1,22 @@
-"""`audit`: select subjects and instances of an account, decide them all, weigh expectations."""
+"""`audit`, step by step: check the input, read the whole account (or load a snapshot), select
+subjects and instances, decide them all, weigh the expectations."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
+from iamcheck.connection import Connection, open_session
 from iamcheck.decide import AccountResult, Finding, Verdict, decide_account, risks
-from iamcheck.errors import BadInput
-from iamcheck.inputs import InstanceRef, UserRef, instance_ref, user_ref
+from iamcheck.errors import BadInput, ExitCode
+from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
 from iamcheck.model import AccountData, Instance
-from iamcheck.requirement import Requirement
+from iamcheck.read import snapshot as snapshots
+from iamcheck.read.lookup import AccountLookup
+from iamcheck.requirement import Requirement, requirement_from
 
 
 @dataclass(frozen=True)
@@ -31,11 +36,13 @@ class Expectations:
     source: str = ""
 
 
+# missing: expected, not allowed; unexpected: allowed, not expected; unknown: undecided
+ViolationKind = Literal["missing", "unexpected", "unknown"]
+
+
 @dataclass(frozen=True)
 class Violation:
-    kind: (
-        str  # "missing" (expected, not allowed) | "unexpected" (allowed, not expected) | "unknown"
-    )
+    kind: ViolationKind
     subject: str
     instance_id: str
     detail: str
@@ -65,6 +72,15 @@ class AuditReport:
     findings: tuple[Finding, ...]
     expectations: ExpectationResult | None = None
 
+    @property
+    def exit_code(self) -> ExitCode:
+        """0, or with expectations: 1 when one is unmet, 3 when one is undecided."""
+        if self.expectations is not None and self.expectations.failed:
+            return ExitCode.FINDING
+        if self.expectations is not None and self.expectations.undecided:
+            return ExitCode.UNKNOWN
+        return ExitCode.OK
+
 
 def run_audit(
     account: AccountData,
@@ -85,70 +101,34 @@ def run_audit(
     return AuditReport(account, requirement, at, result, risks(account, requirement, at), outcome)
 
 
-def _group_ids(account: AccountData, names: tuple[str, ...], option: str) -> set[str]:
-    by_name = {g.name.lower(): g.id for g in account.groups}
-    ids = {g.id for g in account.groups}
-    out = set()
-    for name in names:
-        if name in ids:
-            out.add(name)
-        elif name.lower() in by_name:
-            out.add(by_name[name.lower()])
-        else:
-            raise BadInput(f"{option}: no access group '{name}' in account {account.account_id}")
-    return out
-
-
-def _user_ids(account: AccountData, refs: tuple[UserRef, ...], option: str) -> list[str]:
-    emails = {u.email.lower(): u.iam_id for u in account.users}
-    known = {u.iam_id for u in account.users} | {s.iam_id for s in account.service_ids}
-    out = []
-    for ref in refs:
-        iam_id = emails.get(ref.value.lower()) if ref.kind == "email" else ref.value
-        if iam_id is None or iam_id not in known:
-            raise BadInput(f"{option}: no user '{ref.value}' in account {account.account_id}")
-        out.append(iam_id)
-    return out
-
-
 def _members(account: AccountData, group_ids: set[str]) -> list[str]:
     return [m.iam_id for m in account.memberships if m.group_id in group_ids]
+
+
+def _chosen(lookup: AccountLookup, users: tuple[UserRef, ...], groups: tuple[str, ...],
+            option: str) -> tuple[str, ...]:
+    chosen = [lookup.subject(ref, option).iam_id for ref in users]
+    chosen += _members(lookup.account, {lookup.access_group(g, option).id for g in groups})
+    return tuple(dict.fromkeys(chosen))
 
 
 def select_subjects(account: AccountData, sel: Selection) -> tuple[str, ...] | None:
     if not sel.users and not sel.access_groups:
         return None
-    chosen = _user_ids(account, sel.users, "--user")
-    chosen += _members(account, _group_ids(account, sel.access_groups, "--access-group"))
-    return tuple(dict.fromkeys(chosen))
+    lookup = AccountLookup(account)
+    return tuple(dict.fromkeys(_chosen(lookup, sel.users, (), "--user")
+                               + _chosen(lookup, (), sel.access_groups, "--access-group")))
 
 
 def select_instances(account: AccountData, sel: Selection) -> tuple[Instance, ...]:
-    chosen = list(account.instances)
-    if sel.instances:
-        chosen = [i for i in chosen if any(_names(i, ref) for ref in sel.instances)]
-        for ref in sel.instances:
-            if not any(_names(i, ref) for i in account.instances):
-                raise BadInput(
-                    f"--instance: no VPC instance '{ref.value}' in account {account.account_id}"
-                )
+    lookup = AccountLookup(account)
+    chosen = lookup.instances(sel.instances) if sel.instances else list(account.instances)
     if sel.resource_groups:
-        by_name = {g.name: g.id for g in account.resource_groups}
-        ids = {by_name.get(g, g) for g in sel.resource_groups}
-        unknown = ids - {g.id for g in account.resource_groups}
-        if unknown:
-            raise BadInput(
-                f"--resource-group: no resource group '{sorted(unknown)[0]}' in "
-                f"account {account.account_id}"
-            )
+        ids = {lookup.resource_group(g).id for g in sel.resource_groups}
         chosen = [i for i in chosen if i.resource_group_id in ids]
     if sel.regions:
         chosen = [i for i in chosen if i.region in sel.regions]
     return tuple(chosen)
-
-
-def _names(instance: Instance, ref: InstanceRef) -> bool:
-    return {"crn": instance.crn, "id": instance.id, "name": instance.name}[ref.kind] == ref.value
 
 
 def load_expectations(path: Path, only_expected: bool) -> Expectations:
@@ -184,9 +164,8 @@ def load_expectations(path: Path, only_expected: bool) -> Expectations:
 
 
 def expected_subjects(account: AccountData, expect: Expectations) -> tuple[str, ...]:
-    chosen = _user_ids(account, expect.users, f"--expect ({expect.source})")
-    chosen += _members(account, _group_ids(account, expect.groups, f"--expect ({expect.source})"))
-    return tuple(dict.fromkeys(chosen))
+    return _chosen(AccountLookup(account), expect.users, expect.groups,
+                   f"--expect ({expect.source})")
 
 
 def weigh(
@@ -198,52 +177,66 @@ def weigh(
     violations: list[Violation] = []
     wanted = set(expected)
     for instance in result.instances:
+        def found(kind: ViolationKind, subject: str, detail: str, at: str = instance.id) -> None:
+            violations.append(Violation(kind, subject, at, detail))
+
         for subject in expected:
             verdict = result.verdict(subject, instance.id)
             if verdict is Verdict.DENY:
-                violations.append(
-                    Violation(
-                        "missing", subject, instance.id, "expected to open the console, cannot"
-                    )
-                )
+                found("missing", subject, "expected to open the console, cannot")
             elif verdict is Verdict.UNKNOWN:
-                violations.append(
-                    Violation(
-                        "unknown",
-                        subject,
-                        instance.id,
-                        "expected to open the console; not decidable",
-                    )
-                )
+                found("unknown", subject, "expected to open the console; not decidable")
         if only_expected:
             for subject in result.holders(instance.id):
                 if subject not in wanted:
-                    violations.append(
-                        Violation(
-                            "unexpected",
-                            subject,
-                            instance.id,
-                            "can open the console but is not expected to",
-                        )
-                    )
+                    found("unexpected", subject, "can open the console but is not expected to")
             for subject in result.maybe_holders(instance.id):
                 if subject not in wanted:
-                    violations.append(
-                        Violation(
-                            "unknown",
-                            subject,
-                            instance.id,
-                            "may be able to open the console; not expected to",
-                        )
-                    )
+                    found("unknown", subject, "may be able to open the console; not expected to")
     return ExpectationResult(expected, tuple(violations), source)
 
 
-__all__ = [
-    "AuditReport",
-    "Expectations",
-    "Selection",
-    "instance_ref",
-    "load_expectations",
-    "run_audit",
-]
+@dataclass(frozen=True)
+class AuditOptions:
+    """What the command line gave, unchecked."""
+
+    instances: tuple[str, ...] = ()
+    resource_groups: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    access_groups: tuple[str, ...] = ()
+    expect: Path | None = None
+    only_expected: bool = False
+    at: str | None = None
+    requirement: Path | None = None
+    snapshot: Path | None = None
+
+
+def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
+    """Check the input, read the account (or load the snapshot), decide, weigh expectations."""
+    sel = Selection(
+        instances=tuple(instance_ref(i) for i in opts.instances),
+        resource_groups=opts.resource_groups,
+        regions=opts.regions,
+        users=tuple(user_ref(u) for u in opts.users),
+        access_groups=opts.access_groups,
+    )
+    expectations: Expectations | None = None
+    if opts.expect is not None:
+        expectations = load_expectations(opts.expect, opts.only_expected)
+    elif opts.only_expected:
+        raise BadInput("--only-expected needs --expect FILE")
+    when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
+    req = requirement_from(opts.requirement)
+    account = read_or_load(conn, req, opts.snapshot)
+    return run_audit(account, req, sel, when, expectations)
+
+
+def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:
+    if snapshot is not None:
+        return snapshots.load(snapshot)
+    from iamcheck.read.account import Progress, read_account
+
+    with open_session(conn) as session:
+        account_id = session.settings.account_id or session.caller().account_id
+        return read_account(session, account_id, req.service, Progress(session))

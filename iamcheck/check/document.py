@@ -1,0 +1,32 @@
+"""The check document: one JSON-ready object, which every check format renders."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from iamcheck.parts import instance_part, roles_by_action, subject_part
+
+if TYPE_CHECKING:
+    from iamcheck.check.run import CheckResult
+
+SCHEMA_VERSION = 1
+
+
+def check_document(result: CheckResult) -> dict[str, Any]:
+    body = result.decision.as_dict()
+    return {
+        "kind": "iamcheck-check",
+        "schema_version": SCHEMA_VERSION,
+        "account_id": result.account_id,
+        "verdict": body["verdict"],
+        "user": subject_part(result.subject),
+        "instance": instance_part(result.instance, "resource_group_id"),
+        "requirement": body["requirement"],
+        "at": body["at"],
+        "grants": body["grants"],
+        "missing": body["missing"],
+        "near_misses": body["near_misses"],
+        "uncertain": body["uncertain"],
+        "reasons": body["reasons"],
+        "roles_by_action": roles_by_action(result.roles, body["missing"]),
+    }

@@ -1,0 +1,33 @@
+"""`iamcheck snapshot`: save what iamcheck reads, for --from-snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from iamcheck.cli._errors import exit_on_error
+from iamcheck.cli._options import RequirementFile, with_connection
+from iamcheck.connection import Connection
+
+
+@with_connection
+def snapshot(
+    conn: Connection,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", metavar="FILE", help="Where to save the snapshot (JSON)."),
+    ],
+    requirement: RequirementFile = None,
+) -> None:
+    """Save what iamcheck reads from the account (no secrets), for --from-snapshot."""
+    from iamcheck.formats import render
+
+    with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
+        from iamcheck.snapshot.document import snapshot_document
+        from iamcheck.snapshot.run import snapshot as run_snapshot
+
+        account = run_snapshot(conn, output, requirement)
+    typer.echo(render("snapshot", "table", snapshot_document(account, output)), err=True,
+               nl=False)
