@@ -20,7 +20,7 @@ from iamcheck.review.export import (
     rows_from_report,
     write_csv,
 )
-from tests.unit.seed_model import account_from_seed
+from tests.support.seed_model import account_from_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -31,7 +31,7 @@ from iamcheck.decide import Verdict, decide_account
 from iamcheck.grant.policy import policy_json
 from iamcheck.model import AccountData
 from iamcheck.requirement import load_requirement
-from tests.unit.seed_model import account_from_seed
+from tests.support.seed_model import account_from_seed
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANS = ROOT / "tests" / "data" / "plans"

@@ -13,7 +13,8 @@ import pytest
 
 from iamcheck import terraform
 from iamcheck.errors import BadInput
-from iamcheck.grant.plan import Scope, Subject, Window
+from iamcheck.grant.plan import GrantScope as Scope
+from iamcheck.grant.plan import Subject, Window
 from tests.unit.decide_builders import ALICE, AT, OPS
 from tests.unit.test_grant_plan import ONE, RG, plan_for
 
