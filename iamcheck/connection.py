@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iamcheck.credentials import AuthMode
 from iamcheck.settings import Secret, Settings, endpoint_from
 
 if TYPE_CHECKING:
+    from ibm_cloud_sdk_core.authenticators import Authenticator
+
+    from iamcheck.credentials import Credentials
     from iamcheck.ibm.session import IbmSession
 
 
@@ -24,23 +28,38 @@ class Connection:
     timeout: float = 300.0
     debug: bool = False
     demo_key: int = 0  # with --demo, which of the demo's API keys signs in (0: the administrator)
+    auth: AuthMode = "apikey"  # --auth: an API key, or a trusted profile (VPC instance, pod)
+    profile_id: str | None = None  # --profile-id: the trusted profile's ID, CRN or name
 
 
-def _api_key(conn: Connection) -> Secret:
-    """The key by iamcheck's precedence; which source it came from is said with --debug."""
+def _credentials(conn: Connection) -> Credentials:
+    """The credentials by iamcheck's precedence; which source they came from is said with
+    --debug, never the secret."""
     import sys
 
-    from iamcheck.credentials import ApiKey, resolve
-    from iamcheck.errors import BadInput
+    from iamcheck.credentials import resolve
 
-    creds = resolve(conn.apikey_file)
+    creds = resolve(conn.apikey_file, conn.auth, conn.profile_id)
     for note in creds.notes:
         print(f"iamcheck: {note}", file=sys.stderr)
     if conn.debug:
         print(f"iamcheck: debug: credentials from {creds.source}", file=sys.stderr)
-    if not isinstance(creds, ApiKey):  # IAMCHECK_AUTH_TYPE names a trusted profile
-        raise BadInput(f"{creds.source}: trusted profiles are not wired into the commands yet")
-    return creds.secret
+    return creds
+
+
+def _authenticator(creds: Credentials, endpoint: str | None) -> Authenticator | None:
+    """A trusted profile's SDK authenticator (None for an API key: the session builds its own).
+    With --endpoint (the emulator), the metadata service and IAM are there too."""
+    from dataclasses import replace
+
+    from iamcheck.credentials import ApiKey, authenticator
+    from iamcheck.ibm.session import iam_url
+
+    if isinstance(creds, ApiKey):
+        return None
+    if endpoint is not None and creds.url is None:
+        creds = replace(creds, url=endpoint)
+    return authenticator(creds, endpoint or iam_url())
 
 
 @contextmanager
@@ -49,15 +68,19 @@ def open_session(conn: Connection) -> Iterator[IbmSession]:
     from iamcheck.ibm.session import IbmSession
 
     if not conn.demo:
+        from iamcheck.credentials import ApiKey
+
+        creds = _credentials(conn)
+        endpoint = endpoint_from(conn.endpoint)
         settings = Settings(
-            apikey=_api_key(conn),
-            endpoint=endpoint_from(conn.endpoint),
+            apikey=creds.secret if isinstance(creds, ApiKey) else Secret(""),
+            endpoint=endpoint,
             account_id=conn.account,
             concurrency=conn.concurrency,
             timeout=conn.timeout,
             debug=conn.debug,
         )
-        yield IbmSession(settings)
+        yield IbmSession(settings, _authenticator(creds, endpoint))
         return
     from iamcheck.emulator import Backend, EmulatorServer, demo_seed
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import typer
 
-from iamcheck.cli import _emulator
+from iamcheck.cli import _emulator, _meta
 from iamcheck.cli.audit import audit
 from iamcheck.cli.check import check
 from iamcheck.cli.console import console
@@ -19,15 +20,30 @@ app = typer.Typer(
     help="Who can open the console of IBM Cloud VPC instances, why not, fix it, open it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # Typer's --install-completion / --show-completion (bash, zsh, fish)
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command()(audit)
-app.command()(check)
-app.command()(console)
-app.command()(grant)
-app.command()(revoke)
-app.command()(snapshot)
+
+
+@app.callback()
+def _top(version: _meta.Version = False, no_color: _meta.NoColor = False) -> None:
+    """Who can open the console of IBM Cloud VPC instances, why not, fix it, open it."""
+    if no_color:
+        from iamcheck.cli import _colour
+
+        _colour.turn_off()
+
+
+
+
+def _summary(command: Callable[..., None]) -> str:
+    """The docstring's first paragraph, whole: the top-level help would cut it with '...'."""
+    return " ".join((command.__doc__ or "").strip().split("\n\n")[0].split())
+
+
+for _command in (audit, check, console, grant, revoke, snapshot, _meta.version, _meta.schema):
+    app.command(short_help=_summary(_command))(_command)
 app.add_typer(_emulator.app, name="emulator")
 
 

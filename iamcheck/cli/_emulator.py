@@ -141,7 +141,7 @@ def generate(
     ] = 0,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout."),
+        typer.Option("--output-file", "-o", metavar="FILE", help="Write to FILE, not stdout."),
     ] = None,
 ) -> None:
     """Write a deterministic, valid seed of any size (up to IBM's limits), e.g. for benchmarks."""

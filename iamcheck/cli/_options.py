@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -85,6 +86,30 @@ Timeout = Annotated[
         rich_help_panel=CONNECTION,
     ),
 ]
+
+class AuthKind(StrEnum):
+    APIKEY = "apikey"
+    TRUSTED_PROFILE = "trusted-profile"
+
+
+Auth = Annotated[
+    AuthKind,
+    typer.Option(
+        "--auth",
+        help="Sign in with an API key (see --apikey-file) or a trusted profile: on a VPC "
+        "instance through its metadata service, in a pod through its compute resource token.",
+        rich_help_panel=CONNECTION,
+    ),
+]
+ProfileId = Annotated[
+    str | None,
+    typer.Option(
+        "--profile-id",
+        metavar="ID|CRN|NAME",
+        help="With --auth trusted-profile: the trusted profile to act as.",
+        rich_help_panel=CONNECTION,
+    ),
+]
 Debug = Annotated[
     bool,
     typer.Option(
@@ -93,6 +118,40 @@ Debug = Annotated[
         help="Log each IBM Cloud call to stderr; show tracebacks.",
     ),
 ]
+
+# The output conventions every command shares (docs/conventions.md)
+FORMAT_NAMES = frozenset({"table", "json", "csv", "junit", "sarif", "markdown", "text", "yaml"})
+
+
+def not_a_format(value: Path | None) -> Path | None:
+    """`-o json` is an ibmcloud user asking for JSON, not for a file named `json`."""
+    if value is not None and str(value).lower() in FORMAT_NAMES:
+        raise typer.BadParameter(
+            f"'{value}' is a format name: for that format use --output {str(value).lower()}; "
+            f"for a file of that name write ./{value}"
+        )
+    return value
+
+
+OutputFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--output-file",
+        "-o",
+        metavar="FILE",
+        callback=not_a_format,
+        help="Write the result to FILE, not stdout.",
+    ),
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print no result; the exit code only.")
+]
+
+
+def format_option(help_text: str = "Output format.") -> Any:
+    """`--output FORMAT` (as ibmcloud spells it), `--format` and `-f`: one option."""
+    return typer.Option("--output", "--format", "-f", help=help_text)
+
 
 # The connection options, in the order every command lists them (its --help shows them last).
 _CONNECTION_OPTIONS = (
@@ -103,6 +162,8 @@ _CONNECTION_OPTIONS = (
     ("concurrency", Concurrency, 8),
     ("timeout", Timeout, 300.0),
     ("debug", Debug, False),
+    ("auth", Auth, AuthKind.APIKEY),
+    ("profile_id", ProfileId, None),
 )
 
 def with_connection(command: Callable[..., None]) -> Callable[..., None]:
@@ -118,7 +179,9 @@ def with_connection(command: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> None:
-        conn = Connection(*(kwargs.pop(name) for name, _, _ in _CONNECTION_OPTIONS))
+        given = {name: kwargs.pop(name) for name, _, _ in _CONNECTION_OPTIONS}
+        given["auth"] = str(given["auth"])  # Connection holds the plain string (a Literal)
+        conn = Connection(**given)
         command(conn, **kwargs)
 
     parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + added

@@ -8,7 +8,14 @@ from typing import Annotated
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import At, RequirementFile, with_connection
+from iamcheck.cli._options import (
+    At,
+    OutputFile,
+    Quiet,
+    RequirementFile,
+    format_option,
+    with_connection,
+)
 from iamcheck.connection import Connection
 from iamcheck.formats import AuditFormat
 
@@ -82,15 +89,9 @@ def audit(
         ),
     ] = False,
     at: At = None,
-    fmt: Annotated[
-        AuditFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = AuditFormat.TABLE,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output", "-o", metavar="FILE", help="Write the report to FILE, not stdout."
-        ),
-    ] = None,
+    fmt: Annotated[AuditFormat, format_option()] = AuditFormat.TABLE,
+    output: OutputFile = None,
+    quiet: Quiet = False,
     requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
@@ -125,9 +126,10 @@ def audit(
         )
         report = run_audit(conn, opts)
         text = render("audit", fmt.value, audit_document(report))
-        if output is None:
-            typer.echo(text, nl=False)
-        else:
+        if output is not None:
             write_atomic(output, text)
-            typer.echo(f"iamcheck: wrote {fmt.value} report to {output}", err=True)
+            if not quiet:
+                typer.echo(f"iamcheck: wrote {fmt.value} report to {output}", err=True)
+        elif not quiet:
+            typer.echo(text, nl=False)
     raise typer.Exit(int(report.exit_code))

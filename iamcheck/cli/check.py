@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from iamcheck.cli._colour import paint
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import At, RequirementFile, with_connection
+from iamcheck.cli._options import At, Quiet, RequirementFile, format_option, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -26,12 +27,8 @@ def check(
         ),
     ] = None,
     at: At = None,
-    fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = CheckFormat.TABLE,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print nothing; exit code only.")
-    ] = False,
+    fmt: Annotated[CheckFormat, format_option()] = CheckFormat.TABLE,
+    quiet: Quiet = False,
     requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
@@ -51,5 +48,6 @@ def check(
         opts = CheckOptions(instance, user, at, requirement, from_snapshot)
         result = run_check(conn, opts)
     if not quiet:
-        typer.echo(render("check", fmt.value, check_document(result)), nl=False)
+        text = render("check", fmt.value, check_document(result))
+        typer.echo(paint(text, fmt.value), nl=False)
     raise typer.Exit(int(result.exit_code))

@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from iamcheck.cli._colour import paint
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import with_connection
+from iamcheck.cli._options import Quiet, format_option, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -69,9 +70,8 @@ def console(
         typer.Option("--preflight-only", help="Stop after the pre-flight: exit 0 pass, 1 fail, "
                      "3 undecided."),
     ] = False,
-    fmt: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = CheckFormat.TABLE,
+    fmt: Annotated[CheckFormat, format_option()] = CheckFormat.TABLE,
+    quiet: Quiet = False,
     novnc_url: Annotated[
         str | None,
         typer.Option("--novnc-url", metavar="URL", envvar="IAMCHECK_NOVNC_URL",
@@ -88,7 +88,10 @@ def console(
     from iamcheck.formats import render
 
     def document(doc: dict[str, Any], to_stderr: bool) -> None:
-        typer.echo(render("console", fmt.value, doc), nl=False, err=to_stderr)
+        if not quiet:
+            text = render("console", fmt.value, doc)
+            typer.echo(paint(text, fmt.value) if not to_stderr else text, nl=False,
+                       err=to_stderr)
 
     with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
         from iamcheck.console.run import ConsoleOptions, Terminal

@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from iamcheck.cli._colour import paint
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import RequirementFile, with_connection
+from iamcheck.cli._options import Quiet, RequirementFile, format_option, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -34,7 +35,7 @@ DryRun = Annotated[bool, typer.Option(
     "--dry-run", help="Print the plan (bodies, equivalent ibmcloud commands); change nothing.")]
 Yes = Annotated[bool, typer.Option(
     "--yes", "-y", help="Apply without asking (needed when there is no terminal).")]
-Format = Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")]
+Format = Annotated[CheckFormat, format_option()]
 Log = Annotated[Path | None, typer.Option(
     "--log", metavar="FILE", help="Audit log to append to (JSON Lines; default: "
     "$XDG_STATE_HOME/iamcheck/audit.jsonl or ~/.local/state/iamcheck/audit.jsonl).")]
@@ -68,7 +69,7 @@ def _print(command: Literal["grant", "revoke"], fmt: CheckFormat, doc: dict[str,
     from iamcheck.formats import render
 
     options = {"plan_shown": plan_shown} if fmt is CheckFormat.TABLE else {}
-    typer.echo(render(command, fmt.value, doc, **options), nl=False)
+    typer.echo(paint(render(command, fmt.value, doc, **options), fmt.value), nl=False)
 
 
 @with_connection
@@ -88,6 +89,7 @@ def grant(
     dry_run: DryRun = False,
     yes: Yes = False,
     fmt: Format = CheckFormat.TABLE,
+    quiet: Quiet = False,
     log: Log = None,
     requirement: RequirementFile = None,
 ) -> None:
@@ -108,7 +110,8 @@ def grant(
                        all_instances=all_instances, ttl=ttl, until=until, dry_run=dry_run,
                        yes=yes, log=log, requirement=requirement)
         result = run_grant(conn, opts, prompt)
-    _print("grant", fmt, grant_document(result), bool(shown))
+    if not quiet:
+        _print("grant", fmt, grant_document(result), bool(shown))
     raise typer.Exit(int(result.exit_code))
 
 
@@ -126,6 +129,7 @@ def revoke(
     dry_run: DryRun = False,
     yes: Yes = False,
     fmt: Format = CheckFormat.TABLE,
+    quiet: Quiet = False,
     log: Log = None,
     requirement: RequirementFile = None,
 ) -> None:
@@ -146,5 +150,6 @@ def revoke(
                        all_instances=all_instances, policies=tuple(policy or ()),
                        dry_run=dry_run, yes=yes, log=log, requirement=requirement)
         result = run_revoke(conn, opts, prompt)
-    _print("revoke", fmt, revoke_document(result), bool(shown))
+    if not quiet:
+        _print("revoke", fmt, revoke_document(result), bool(shown))
     raise typer.Exit(int(result.exit_code))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import RequirementFile, with_connection
+from iamcheck.cli._options import Quiet, RequirementFile, not_a_format, with_connection
 from iamcheck.connection import Connection
 
 
@@ -17,9 +17,11 @@ def snapshot(
     conn: Connection,
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", metavar="FILE", help="Where to save the snapshot (JSON)."),
+        typer.Option("--output-file", "-o", metavar="FILE", callback=not_a_format,
+                     help="Where to save the snapshot (JSON)."),
     ],
     requirement: RequirementFile = None,
+    quiet: Quiet = False,
 ) -> None:
     """Save what iamcheck reads from the account (no secrets), for --from-snapshot."""
     from iamcheck.formats import render
@@ -29,5 +31,6 @@ def snapshot(
         from iamcheck.snapshot.run import snapshot as run_snapshot
 
         account = run_snapshot(conn, output, requirement)
-    typer.echo(render("snapshot", "table", snapshot_document(account, output)), err=True,
-               nl=False)
+    if not quiet:
+        typer.echo(render("snapshot", "table", snapshot_document(account, output)), err=True,
+                   nl=False)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import jwt
 import requests
 from ibm_cloud_sdk_core import ApiException, DetailedResponse
-from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
+from ibm_cloud_sdk_core.authenticators import Authenticator, IAMAuthenticator
 
 from iamcheck.errors import ApiFailure, BadInput, NotAuthorized
 from iamcheck.ibm._convert import reading
@@ -55,10 +55,11 @@ class Caller:
 
 
 class IbmSession:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, authenticator: Authenticator | None = None) -> None:
         self.settings = settings
         self.backoff = Backoff(settings.timeout)
-        self.authenticator = IAMAuthenticator(
+        # A trusted profile's authenticator (iamcheck/credentials.py), else the API key's
+        self.authenticator: Any = authenticator or IAMAuthenticator(
             settings.apikey.reveal(), url=settings.endpoint or iam_url()
         )
         # A request that hangs gives up in time for a retry within the run's deadline: after a
