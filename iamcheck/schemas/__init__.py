@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from iamcheck.errors import BadInput, printable
 
@@ -27,6 +27,4 @@ def load(name: str) -> str:
 
 
 def schema(name: str) -> dict[str, Any]:
-    value = json.loads(load(name))
-    assert isinstance(value, dict)
-    return value
+    return cast(dict[str, Any], json.loads(load(name)))
