@@ -12,7 +12,7 @@ from iamcheck.cli._colour import paint
 from iamcheck.cli._errors import exit_on_error
 from iamcheck.cli._options import Quiet, RequirementFile, format_option, with_connection
 from iamcheck.connection import Connection
-from iamcheck.formats import CheckFormat
+from iamcheck.formats import CheckFormat, Emit
 
 SCOPE = "Scope (name one)"
 Many = list[str] | None
@@ -90,6 +90,10 @@ def grant(
     yes: Yes = False,
     fmt: Format = CheckFormat.TABLE,
     quiet: Quiet = False,
+    emit: Annotated[Emit | None, typer.Option(
+        "--emit", help="Print the planned policies as code instead of the result: Terraform "
+        "HCL (with an import block for each policy created), ibmcloud commands, or v2 bodies.",
+    )] = None,
     log: Log = None,
     requirement: RequirementFile = None,
 ) -> None:
@@ -104,13 +108,19 @@ def grant(
         from iamcheck.grant.run import Options
         from iamcheck.grant.run import grant as run_grant
 
-        prompt, shown = _prompt(fmt, "grant-plan")
+        prompt, shown = _prompt(CheckFormat.JSON if emit else fmt, "grant-plan")
         opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
                        instance=instance, resource_group=resource_group,
                        all_instances=all_instances, ttl=ttl, until=until, dry_run=dry_run,
                        yes=yes, log=log, requirement=requirement)
         result = run_grant(conn, opts, prompt)
-    if not quiet:
+    if emit is not None and not quiet:
+        from iamcheck.formats import render
+
+        with exit_on_error(conn.debug):
+            doc = grant_document(result)
+            typer.echo(render("grant", "body" if emit is Emit.JSON else emit.value, doc), nl=False)
+    elif not quiet:
         _print("grant", fmt, grant_document(result), bool(shown))
     raise typer.Exit(int(result.exit_code))
 

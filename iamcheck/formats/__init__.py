@@ -27,6 +27,14 @@ class CheckFormat(StrEnum):
     JSON = "json"
 
 
+class Emit(StrEnum):
+    """What `grant --emit` prints instead of its result: the planned policies as code."""
+
+    TERRAFORM = "terraform"
+    IBMCLOUD = "ibmcloud"
+    JSON = "json"  # the v2 bodies
+
+
 Document = Literal["audit", "check", "grant", "grant-plan", "revoke", "revoke-plan", "console",
                    "snapshot"]
 # (document, format) -> "module:function" under iamcheck.formats
@@ -37,6 +45,9 @@ REGISTRY: dict[tuple[Document, str], str] = {
     ("grant", "table"): "grant_format:render_grant",
     ("grant", "json"): "json_format:render_grant",
     ("grant-plan", "table"): "grant_format:render_grant_plan",
+    ("grant", "terraform"): "emit_format:render_terraform",  # grant --emit
+    ("grant", "ibmcloud"): "emit_format:render_ibmcloud",
+    ("grant", "body"): "emit_format:render_body",
     ("revoke", "table"): "grant_format:render_revoke",
     ("revoke", "json"): "json_format:render_revoke",
     ("revoke-plan", "table"): "grant_format:render_revoke_plan",

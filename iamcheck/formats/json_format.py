@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-Layout = Literal["indented", "lines", "sorted"]
+Layout = Literal["indented", "lines", "sorted", "line"]
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 
 def write(doc: Any, layout: Layout = "indented") -> str:
     if layout == "lines":
         return _lines(doc)
+    if layout == "line":  # one value on one line (JSON Lines)
+        return _compact(doc) + "\n"
     if layout == "sorted":
         return json.dumps(doc, indent=2, sort_keys=True) + "\n"
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
