@@ -239,4 +239,8 @@ def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> A
 
     with open_session(conn) as session:
         account_id = session.settings.account_id or session.caller().account_id
-        return read_account(session, account_id, req.service, Progress(session))
+        progress = Progress(session)
+        try:
+            return read_account(session, account_id, req.service, progress)
+        finally:  # an error's message is not drawn over by the bar
+            progress.done()

@@ -50,7 +50,7 @@ app.add_typer(_emulator.app, name="emulator")
 def main() -> None:
     """The console script: usage errors become one line too (exit 2), like every other error."""
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="iamcheck")  # `python -m iamcheck` too
     except typer.Abort:
         typer.echo("iamcheck: interrupted", err=True)
         sys.exit(int(ExitCode.INTERRUPTED))

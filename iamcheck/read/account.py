@@ -3,7 +3,6 @@ the same time, bounded by --concurrency."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -30,30 +29,10 @@ from iamcheck.model import (
     ServiceId,
 )
 from iamcheck.read.gaps import Later, Refusals
+from iamcheck.read.progress import Progress
 from iamcheck.read.rights import GROUPS, NOTHING_LISTED, OwnAccess, own_access
 
 SERVICE_ID_PREFIX = "iam-ServiceId-"
-
-
-class Progress:
-    """A one-line counter on stderr, only when stderr is a terminal."""
-
-    def __init__(self, session: IbmSession, enabled: bool | None = None) -> None:
-        self._session = session
-        self._enabled = sys.stderr.isatty() if enabled is None else enabled
-
-    def step(self, label: str) -> None:
-        if self._enabled:
-            print(
-                f"\r\033[Kreading {label} ({self._session.requests} requests)",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    def done(self) -> None:
-        if self._enabled:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def read_account(
@@ -79,7 +58,8 @@ def read_account(
 
         def read(gap: Gap | Later, default: Any, fn: Callable[..., Any], *args: Any,
                  **kwargs: Any) -> Future[Any]:
-            return pool.submit(lambda: refused.read(gap, fn, *args, default=default, **kwargs))
+            return progress.track(pool.submit(
+                lambda: refused.read(gap, fn, *args, default=default, **kwargs)))
 
         def listing(what: str) -> Gap:  # what was not listed: no verdict computed
             return Gap(what, "", subjects=NOTHING_LISTED)
