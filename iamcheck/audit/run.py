@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
 from iamcheck.decide import AccountResult, Finding, Verdict, decide_account, risks
 from iamcheck.errors import BadInput, ExitCode
 from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
-from iamcheck.model import AccountData, Instance
+from iamcheck.model import AccountData, Claims, Instance
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.lookup import AccountLookup
 from iamcheck.requirement import Requirement, requirement_from
@@ -88,13 +89,15 @@ def run_audit(
     selection: Selection,
     at: datetime,
     expect: Expectations | None = None,
+    claims: Claims | None = None,
 ) -> AuditReport:
     subjects = select_subjects(account, selection)
     instances = select_instances(account, selection)
     expected = expected_subjects(account, expect) if expect is not None else ()
     if subjects is not None:
         subjects = tuple(dict.fromkeys(subjects + expected))
-    result = decide_account(account, requirement, at, subjects=subjects, instances=instances)
+    result = decide_account(account, requirement, at, subjects=subjects, instances=instances,
+                            claims=claims)
     outcome = None
     if expect is not None:
         outcome = weigh(result, expected, expect.only_expected, expect.source)
@@ -210,6 +213,7 @@ class AuditOptions:
     at: str | None = None
     requirement: Path | None = None
     snapshot: Path | None = None
+    claims: Path | None = None
 
 
 def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
@@ -228,8 +232,9 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
         raise BadInput("--only-expected needs --expect FILE")
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
+    claims = load_claims(opts.claims)
     account = read_or_load(conn, req, opts.snapshot)
-    return run_audit(account, req, sel, when, expectations)
+    return run_audit(account, req, sel, when, expectations, claims)
 
 
 def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:
@@ -239,4 +244,4 @@ def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> A
 
     with open_session(conn) as session:
         account_id = session.settings.account_id or session.caller().account_id
-        return read_account(session, account_id, req.service, Progress(session))
+        return read_account(session, account_id, req, Progress(session))

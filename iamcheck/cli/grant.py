@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import RequirementFile, with_connection
+from iamcheck.cli._options import ClaimsFile, RequirementFile, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -90,6 +90,7 @@ def grant(
     fmt: Format = CheckFormat.TABLE,
     log: Log = None,
     requirement: RequirementFile = None,
+    claims: ClaimsFile = None,
 ) -> None:
     """Create the missing console access: at most one policy per subject, only the missing role.
 
@@ -106,7 +107,7 @@ def grant(
         opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
                        instance=instance, resource_group=resource_group,
                        all_instances=all_instances, ttl=ttl, until=until, dry_run=dry_run,
-                       yes=yes, log=log, requirement=requirement)
+                       yes=yes, log=log, requirement=requirement, claims=claims)
         result = run_grant(conn, opts, prompt)
     _print("grant", fmt, grant_document(result), bool(shown))
     raise typer.Exit(int(result.exit_code))
