@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from iamcheck.audit.exposure import with_exposures
 from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
 from iamcheck.decide import AccountResult, Finding, Verdict, decide_account, risks
@@ -72,6 +73,7 @@ class AuditReport:
     result: AccountResult
     findings: tuple[Finding, ...]
     expectations: ExpectationResult | None = None
+    with_claims: bool = False  # a --claims file was given
 
     @property
     def exit_code(self) -> ExitCode:
@@ -101,7 +103,8 @@ def run_audit(
     outcome = None
     if expect is not None:
         outcome = weigh(result, expected, expect.only_expected, expect.source)
-    return AuditReport(account, requirement, at, result, risks(account, requirement, at), outcome)
+    findings = with_exposures(risks(account, requirement, at), result)
+    return AuditReport(account, requirement, at, result, findings, outcome, claims is not None)
 
 
 def _members(account: AccountData, group_ids: set[str]) -> list[str]:
