@@ -150,8 +150,8 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
     from iamcheck.console.novnc import novnc_base, novnc_url
 
     ref = instance_ref(opts.instance, "INSTANCE")
-    check_options(opts, term)
     claims = load_claims(opts.claims)
+    check_options(opts, term)
     console_type: ConsoleType = "vnc" if opts.vnc else "serial"
     base = novnc_base(opts.novnc_url) if opts.vnc and not opts.url_only else None
     with open_session(replace(conn, demo_key=DEMO_CONSOLE_KEY)) as session:
