@@ -9,6 +9,7 @@ does before it compares). Pure: text in, frozen values out, or errors.BadInput n
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from iamcheck.errors import BadInput, printable
@@ -17,6 +18,19 @@ from iamcheck.model import Claims, UserClaims
 EVERYONE = "*"
 _ENTRY_KEYS = {"realm", "claims"}
 _MAX_KEY = 200  # shown in messages, so kept short
+
+
+def load_claims(path: Path | None) -> Claims | None:
+    """The --claims FILE, parsed (None without the option); exit 2 before any IBM call."""
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise BadInput(f"--claims: cannot read {path} ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"--claims: {path} is not UTF-8 text") from None
+    return parse_claims(text, f"--claims {path}")
 
 
 def parse_claims(text: str, source: str = "claims file") -> Claims:

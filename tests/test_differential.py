@@ -9,22 +9,26 @@ where iamcheck says unknown (an uncertain path), there is nothing to compare.
 from __future__ import annotations
 
 import copy
+import json
 import random
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ibm_cloud_sdk_core import ApiException
 from ibm_vpc import VpcV1
 
-from iamcheck.decide import Verdict, decide
+from iamcheck.claims import load_claims
+from iamcheck.decide import Verdict, decide, decide_account
 from iamcheck.emulator import Backend
 from iamcheck.emulator.backend.authz import may_open_console
 from iamcheck.emulator.seed import validate_seed
-from iamcheck.emulator.seed.generate import generate
+from iamcheck.emulator.seed.generate import Extras, generate
+from iamcheck.read.account import read_account
 from iamcheck.requirement import load_requirement
-from tests.conftest import Emulator
+from tests.conftest import Emulator, session_for
 from tests.support.seed_model import account_from_seed
 
 ACCOUNTS = 1000
@@ -194,3 +198,74 @@ def test_token_endpoint_follows_the_decision_on_the_demo(demo: Emulator, key_ind
         assert answers[403] == 0 and answers[200] >= 8
     if key_index == 2:  # the analyst none
         assert answers == Counter({403: len(model.instances)})
+
+
+# ---- revision 2: the generator's Extras, read through the real readers over HTTP
+
+EXTRA_ACCOUNTS = 60
+STATES = ("ACTIVE", "DISABLED_CLASSIC_INFRASTRUCTURE", "PENDING", "PROCESSING", "VPN_ONLY",
+          "SUSPENDED", "INVALID")
+
+
+def account_with_extras(number: int) -> tuple[dict[str, Any], datetime]:
+    """Dynamic rules with sign-in claims, every user state, Public Access console policies and
+    both role catalogue layouts (R2: `is`, or `is.instance` only)."""
+    rng = random.Random(f"rev2-{number}")
+    extras = Extras(login_claims=rng.choice((0.5, 0.9)), public_console=rng.randint(0, 1),
+                    role_layout="is.instance" if number % 2 else "is")
+    seed = generate(users=rng.randint(3, 7), instances=rng.randint(1, 4),
+                    groups=rng.randint(2, 5), policies=rng.choice((8, 14, 20)),
+                    seed=10_000 + number, regions=rng.randint(1, 2), extras=extras)
+    for user in seed["users"][1:]:
+        if rng.random() < 0.3:
+            user["state"] = rng.choice(STATES)
+    return seed, rng.choice(INSTANTS)
+
+
+def claims_file(seed: dict[str, Any], path: Path) -> Path:
+    """The --claims file the seed's sign-ins make: each user's IdP and claims; everyone else
+    signs in through no federated IdP (as the emulator assumes for a user without `login`)."""
+    entries: dict[str, Any] = {"*": {"realm": None, "claims": {}}}
+    for user in seed["users"]:
+        if user.get("login"):
+            entries[user["iam_id"]] = {"realm": user["login"]["realm"],
+                                       "claims": user["login"]["claims"]}
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    return path
+
+
+def test_emulator_agrees_with_the_evaluator_with_extras(emulator: Emulator,
+                                                        tmp_path: Path) -> None:
+    tally: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    disagreements = []
+    for number in range(EXTRA_ACCOUNTS):
+        seed, at = account_with_extras(number)
+        validate_seed(seed)
+        seen[seed.get("vpc_roles_listed_under", "is")] += 1
+        seen["logins"] += sum(1 for u in seed["users"] if u.get("login"))
+        seen["public"] += sum(1 for p in seed["policies"]
+                              if "public_console" in p.get("description", ""))
+        emulator.load(seed)
+        session = session_for(emulator, apikey=seed["api_keys"][0]["apikey"])
+        model = read_account(session, seed["account_id"], REQ)
+        claims = load_claims(claims_file(seed, tmp_path / f"claims-{number}.json"))
+        result = decide_account(model, REQ, at, claims=claims)
+        for subject in result.subjects:
+            if subject.startswith("iam-Profile-"):
+                continue
+            for instance in model.instances:
+                verdict = result.verdict(subject, instance.id)
+                tally[verdict.value] += 1
+                if verdict is Verdict.UNKNOWN:
+                    continue  # consistent with either answer
+                record = emulator.backend.vpc.instance(instance.region, instance.id)
+                allowed = may_open_console(emulator.backend, subject, record, at)
+                if allowed != (verdict is Verdict.ALLOW):
+                    disagreements.append(f"account {number} at {at.isoformat()}: {subject} "
+                                         f"on {instance.id}: iamcheck {verdict.value}, "
+                                         f"emulator {'allow' if allowed else 'deny'}")
+    assert not disagreements, f"{len(disagreements)} disagreements, e.g.\n" + "\n".join(
+        disagreements[:10])
+    assert seen["is"] and seen["is.instance"] and seen["logins"] and seen["public"], seen
+    assert tally["allow"] >= 20 and tally["deny"] >= 100, tally

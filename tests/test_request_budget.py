@@ -14,12 +14,13 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from iamcheck.check.run import NON_FEDERATED_REALMS, run_check
+from iamcheck.check.run import run_check
 from iamcheck.decide import Verdict
 from iamcheck.emulator.seed.generate import generate
+from iamcheck.ibm import iam_policy
 from iamcheck.ibm.retry import Backoff
 from iamcheck.inputs import instance_ref, user_ref
-from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData
+from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Role
 from iamcheck.read.account import read_account
 from iamcheck.requirement import load_requirement
 from tests.conftest import Emulator, session_for
@@ -33,6 +34,7 @@ RULES = "GET /v2/groups/{access_group_id}/rules"
 POLICIES = "GET /v2/policies"
 INSTANCES = "GET /vpc/{region}/v1/instances"
 SEARCH = "POST /v3/resources/search"
+DISPLAY = "GET /v2/policies/{id}"  # R2: format=display, for a role no catalogue lists
 
 
 def pages(n: int, size: int = PAGE) -> int:
@@ -48,6 +50,16 @@ def _control(emulator: Emulator) -> dict[str, Any]:
     answer = requests.get(f"{emulator.url}/_emulator/requests", timeout=10)
     answer.raise_for_status()
     return answer.json()  # type: ignore[no-any-return]
+
+
+def _unlisted(role_ids: Any, catalogue: list[Role]) -> bool:
+    """R2: does a policy name a role that the `is` answer lists neither by CRN nor, for a
+    service role, by its `serviceRole:<Name>` ending (R4)? Then check and audit read it once
+    more with format=display."""
+    crns = {r.crn for r in catalogue}
+    endings = {r.crn.rsplit(":", 2)[-2:][1] for r in catalogue if ":serviceRole:" in r.crn}
+    return any(r not in crns and not (":serviceRole:" in r and r.rsplit(":", 1)[1] in endings)
+               for r in role_ids)
 
 
 def _policies_of(data: AccountData, key: str, value: str, state: str = "active") -> int:
@@ -79,6 +91,8 @@ def audit_formula(data: AccountData, caller: str, regions: int) -> Counter[str]:
         # every region IBM lists, one request at least even when empty
         INSTANCES: sum(pages(n) for n in by_region.values()) + (regions - len(by_region)),
         SEARCH: pages(listed, SEARCH_PAGE) if listed is not None else 0,
+        DISPLAY: sum(1 for p in data.policies
+                     if p.state == "active" and _unlisted(p.role_ids, list(data.roles))),
     })
 
 
@@ -124,30 +138,39 @@ def _tagged(seed: dict[str, Any], subjects: list[str]) -> bool:
                for p in seed.get("policies", []))
 
 
+def _seed_policies_unlisted(seed: dict[str, Any], subjects: list[str],
+                            catalogue: list[Role]) -> int:
+    return sum(1 for p in seed.get("policies", []) if p.get("state", "active") == "active"
+               and p["subject"]["attributes"][0]["value"] in subjects
+               and _unlisted([r["role_id"] for r in p["control"]["grant"]["roles"]], catalogue))
+
+
 def check_formula(seed: dict[str, Any], iam_id: str, caller: str, by_crn: bool,
-                  allowed: bool) -> tuple[int, int, int]:
+                  allowed: bool, catalogue: list[Role]) -> tuple[int, int, int]:
     """By the README's formula: (requests to reach the verdict, requests that explain it or
     check iamcheck's own rights, the budget: 8 + the groups IBM lists for the user)."""
     groups = _user_groups(seed, iam_id)
     tags = _tagged(seed, [iam_id, *groups])
-    user = next((u for u in seed["users"] if u["iam_id"] == iam_id), {})
+    is_user = any(u["iam_id"] == iam_id for u in seed["users"])
     base = (6 + (0 if by_crn else 1)  # token, user, regions, [search], instance, roles, groups
             + pages(_seed_policies(seed, "iam_id", iam_id))
             + sum(pages(_seed_policies(seed, "access_group_id", g)) for g in groups)
-            + (1 if by_crn and tags else 0))
+            + (1 if by_crn and tags else 0)
+            + _seed_policies_unlisted(seed, [iam_id, *groups], catalogue))
     extra = 0
     if not allowed:
         deleted = sum(1 for p in seed.get("policies", []) if p.get("state") == "deleted")
         extra += pages(deleted)
-        if user.get("realm", "IBMid") not in NON_FEDERATED_REALMS:
+        if is_user:  # P3 (rev 2): every rule of every group the user is not in is a path
             with_rules = [g for g in seed.get("access_groups", []) if g.get("rules")]
             could = [g for g in with_rules if g["id"] not in groups]
-            joins = [g for g in could if any(r["realm_name"] == user["realm"]
-                                             for r in g["rules"])]
             every = {g["id"] for g in seed.get("access_groups", [])} | {PUBLIC_ACCESS_GROUP_ID}
             extra += pages(len(every)) + len(could)
-            extra += sum(pages(_seed_policies(seed, "access_group_id", g["id"])) for g in joins)
-    if iam_id != caller:  # iamcheck's own rights, to trust what it may not see (V5)
+            extra += sum(pages(_seed_policies(seed, "access_group_id", g["id"])) for g in could)
+            extra += _seed_policies_unlisted(seed, [g["id"] for g in could], catalogue)
+    # iamcheck's own rights, to trust what it may not see (V5): for someone else always; for
+    # the caller, to know it may read the dynamic rules of groups it is not in (P3)
+    if iam_id != caller or (is_user and not allowed):
         mine = _user_groups(seed, caller)
         extra += 1 + pages(_seed_policies(seed, "iam_id", caller)) + sum(
             pages(_seed_policies(seed, "access_group_id", g)) for g in mine)
@@ -159,8 +182,8 @@ def test_check_fits_eight_requests_plus_one_per_group_of_the_user(demo: Emulator
     caller = seed["api_keys"][0]["iam_id"]
     requirement = load_requirement()
     seen: Counter[str] = Counter()
-    users = [caller, "IBMid-6650001017", *(u["iam_id"] for u in seed["users"]
-                                            if u.get("realm") not in NON_FEDERATED_REALMS)]
+    users = [caller, "IBMid-6650001017", "IBMid-6650001010", "IBMid-6650001011"]
+    catalogue = iam_policy.list_roles(session_for(demo), seed["account_id"], "is")
     for iam_id in users:
         for name in ("pay-api-01", "kiosk-legacy", "plat-vault-tdx"):
             crn = ""
@@ -171,7 +194,8 @@ def test_check_fits_eight_requests_plus_one_per_group_of_the_user(demo: Emulator
                                    instance_ref(ref))
                 made = sum(demo.request_counts().values())
                 allowed = result.decision.verdict is Verdict.ALLOW
-                base, extra, budget = check_formula(seed, iam_id, caller, by_crn, allowed)
+                base, extra, budget = check_formula(seed, iam_id, caller, by_crn, allowed,
+                                                    catalogue)
                 assert made == base + extra, (iam_id, name, by_crn, result.decision.verdict)
                 assert base <= budget
                 if iam_id == caller and allowed:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from iamcheck.audit.exposure import exposure_part, exposures
 from iamcheck.audit.run import AuditReport
 from iamcheck.decide import Grant, Scope, Verdict
 from iamcheck.model import ServiceId, User
@@ -78,16 +79,16 @@ def _subjects(
 ) -> list[dict[str, Any]]:
     result = report.result
     # Subjects that look alike get the same grants: explain each (look-alike, scope) once.
-    through: dict[tuple[int, str], list[dict[str, Any]]] = {}
+    through: dict[tuple[int, tuple[str, ...]], list[dict[str, Any]]] = {}
     out = []
     for subject in result.subjects:
         can_open = []
         for scope in result.scopes(subject):
             entry = scopes.entry(scope)
             entry["holders"].append(subject)
-            key = (result.look_alike(subject), scope.instance_ids[0])
-            if key not in through:
-                through[key] = _through(result.grants(subject, scope.instance_ids[0]))
+            key = (result.look_alike(subject), scope.instance_ids)
+            if key not in through:  # every policy that covers part of the scope
+                through[key] = _through(result.scope_grants(subject, scope))
             can_open.append({"scope": entry["id"], "through": through[key]})
         unknown = []
         for scope in result.unknown_scopes(subject):
@@ -109,6 +110,8 @@ def _subjects(
                 "one_short": one_short,
             }
         )
+        if report.with_claims:
+            entry["decided_with_claims"] = result.decided_with_claims(subject)
         out.append(entry)
     return out
 
@@ -171,7 +174,11 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
             for f in report.findings
         ],
         "gaps": [{"what": g.what, "reason": g.reason} for g in report.account.gaps],
+        "rule_exposures": [exposure_part(e, position) for e in exposures(report.result)],
     }
+    if report.with_claims:
+        doc["decided_with_claims"] = [s for s in report.result.subjects
+                                      if report.result.decided_with_claims(s)]
     if report.expectations is not None:
         exp = report.expectations
         doc["expectations"] = {

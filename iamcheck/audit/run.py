@@ -9,11 +9,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from iamcheck.audit.exposure import with_exposures
+from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
 from iamcheck.decide import AccountResult, Finding, Verdict, decide_account, risks
 from iamcheck.errors import BadInput, ExitCode
 from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
-from iamcheck.model import AccountData, Instance
+from iamcheck.model import AccountData, Claims, Instance
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.lookup import AccountLookup
 from iamcheck.requirement import Requirement, requirement_from
@@ -71,6 +73,7 @@ class AuditReport:
     result: AccountResult
     findings: tuple[Finding, ...]
     expectations: ExpectationResult | None = None
+    with_claims: bool = False  # a --claims file was given
 
     @property
     def exit_code(self) -> ExitCode:
@@ -88,17 +91,20 @@ def run_audit(
     selection: Selection,
     at: datetime,
     expect: Expectations | None = None,
+    claims: Claims | None = None,
 ) -> AuditReport:
     subjects = select_subjects(account, selection)
     instances = select_instances(account, selection)
     expected = expected_subjects(account, expect) if expect is not None else ()
     if subjects is not None:
         subjects = tuple(dict.fromkeys(subjects + expected))
-    result = decide_account(account, requirement, at, subjects=subjects, instances=instances)
+    result = decide_account(account, requirement, at, subjects=subjects, instances=instances,
+                            claims=claims)
     outcome = None
     if expect is not None:
         outcome = weigh(result, expected, expect.only_expected, expect.source)
-    return AuditReport(account, requirement, at, result, risks(account, requirement, at), outcome)
+    findings = with_exposures(risks(account, requirement, at), result)
+    return AuditReport(account, requirement, at, result, findings, outcome, claims is not None)
 
 
 def _members(account: AccountData, group_ids: set[str]) -> list[str]:
@@ -210,6 +216,7 @@ class AuditOptions:
     at: str | None = None
     requirement: Path | None = None
     snapshot: Path | None = None
+    claims: Path | None = None
 
 
 def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
@@ -228,8 +235,9 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
         raise BadInput("--only-expected needs --expect FILE")
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
+    claims = load_claims(opts.claims)
     account = read_or_load(conn, req, opts.snapshot)
-    return run_audit(account, req, sel, when, expectations)
+    return run_audit(account, req, sel, when, expectations, claims)
 
 
 def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:
@@ -241,6 +249,6 @@ def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> A
         account_id = session.settings.account_id or session.caller().account_id
         progress = Progress(session)
         try:
-            return read_account(session, account_id, req.service, progress)
+            return read_account(session, account_id, req, progress)
         finally:  # an error's message is not drawn over by the bar
             progress.done()

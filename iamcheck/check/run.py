@@ -3,29 +3,40 @@ instance) pair needs (or take it from a snapshot), decide, build the document.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from iamcheck.check.document import check_document
+from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
 from iamcheck.decide import Decision, Verdict, decide
 from iamcheck.errors import BadInput, ExitCode
 from iamcheck.ibm import access_groups, global_search, iam_policy
 from iamcheck.ibm.session import IbmSession
 from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
-from iamcheck.model import AccessGroup, AccountData, Gap, GroupRule, Instance, Role, ServiceId, User
+from iamcheck.model import (
+    AccessGroup,
+    AccountData,
+    Claims,
+    Gap,
+    GroupRule,
+    Instance,
+    Role,
+    ServiceId,
+    User,
+)
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.access import AccessReader, Holder
 from iamcheck.read.gaps import Refusals
 from iamcheck.read.lookup import AccountLookup, Lookup
 from iamcheck.read.one_subject import one_subject_account
 from iamcheck.read.rights import GROUPS, OwnAccess, own_access
+from iamcheck.read.roles import read_catalogue, with_display
 from iamcheck.requirement import Requirement, requirement_from
 
-# Realms whose users cannot come in through an IdP's dynamic rule (P3).
-NON_FEDERATED_REALMS = frozenset({"", "IBMid", "SL"})
 VERDICT_EXIT = {Verdict.ALLOW: ExitCode.OK, Verdict.DENY: ExitCode.FINDING,
                 Verdict.UNKNOWN: ExitCode.UNKNOWN}
 
@@ -52,6 +63,7 @@ class CheckOptions:
     at: str | None = None
     requirement: Path | None = None
     snapshot: Path | None = None
+    claims: Path | None = None
 
 
 def check(conn: Connection, opts: CheckOptions) -> CheckResult:
@@ -59,20 +71,22 @@ def check(conn: Connection, opts: CheckOptions) -> CheckResult:
     iref = instance_ref(opts.instance)
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
+    claims = load_claims(opts.claims)
     if opts.snapshot is not None:
-        return check_offline(snapshots.load(opts.snapshot), req, uref, iref, when)
+        return check_offline(snapshots.load(opts.snapshot), req, uref, iref, when, claims)
     with open_session(conn) as session:
-        return run_check(session, req, uref, iref, when)
+        return run_check(session, req, uref, iref, when, claims)
 
 
 def check_offline(account: AccountData, req: Requirement, uref: UserRef | None,
-                  iref: InstanceRef, when: datetime) -> CheckResult:
+                  iref: InstanceRef, when: datetime,
+                  claims: Claims | None = None) -> CheckResult:
     if uref is None:
         raise BadInput("--user is required with --from-snapshot (a snapshot has no caller)")
     lookup = AccountLookup(account)
     subject = lookup.subject(uref)
     instance = lookup.instances([iref])[0]
-    decision = decide(account, req, subject.iam_id, instance, when)
+    decision = decide(account, req, subject.iam_id, instance, when, claims=claims)
     return CheckResult(decision, account.account_id, subject, instance, account.roles)
 
 
@@ -85,10 +99,13 @@ def run_check(
     user: UserRef | None,
     instance_ref: InstanceRef,
     at: datetime | None = None,
+    claims: Claims | None = None,
 ) -> CheckResult:
     """The verdict for one pair in at most 8 requests plus one per group of the user; more
-    only to explain a verdict that is not allow, or to check iamcheck's own rights when the
-    user is someone else (README, "Performance", gives the count)."""
+    only to explain a verdict that is not allow (deleted policies, the dynamic rules of the
+    groups a user is not in), to read a child role catalogue or a policy's display roles when
+    the catalogue does not expand a role (R2), or to check iamcheck's own rights when the user
+    is someone else (docs/performance.md gives the count)."""
     caller = session.caller()
     account_id = session.settings.account_id or caller.account_id
     at = at or datetime.now(UTC)
@@ -97,10 +114,11 @@ def run_check(
     with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool:
         subject_f = pool.submit(lookup.subject, user or UserRef("iam_id", caller.iam_id))
         instance_f = pool.submit(lookup.instance, instance_ref)
-        roles_f = pool.submit(
-            refused.read, Gap(f"the roles of '{requirement.service}'", ""),
-            iam_policy.list_roles, session, account_id, requirement.service, default=[]
-        )
+        def read_one(gap: Gap, default: object, fn: Callable[..., object],
+                     *args: object) -> object:
+            return refused.read(gap, fn, *args, default=default)
+
+        roles_f = pool.submit(read_catalogue, session, account_id, requirement, read_one)
         subject = subject_f.result()
         who = frozenset({subject.iam_id})
         access_f = (pool.submit(own_access, session, account_id)
@@ -121,9 +139,10 @@ def run_check(
         if access is not None:
             for gap in access.subject_gaps(subject.iam_id):
                 refused.add(gap)
+        policies = with_display(session, requirement, roles, policies, pool, read_one)
         data = one_subject_account(account_id, at, subject, groups, policies, roles,
                                    (instance,), gaps=refused.gaps())
-        decision = decide(data, requirement, subject.iam_id, instance, at)
+        decision = decide(data, requirement, subject.iam_id, instance, at, claims=claims)
         if decision.verdict is not Verdict.ALLOW:
             # Only now is it worth reading what can change the explanation or the verdict:
             # deleted policies (near misses, P2) and groups the user could join by rule (P3).
@@ -139,9 +158,10 @@ def run_check(
             policies += [p for p in deleted_f.result()
                          if p.subject_value("iam_id") == subject.iam_id
                          or p.subject_value("access_group_id") in theirs]
+            policies = with_display(session, requirement, roles, policies, pool, read_one)
             data = one_subject_account(account_id, at, subject, groups, policies, roles,
                                        (instance,), could_join=extra, gaps=refused.gaps())
-            decision = decide(data, requirement, subject.iam_id, instance, at)
+            decision = decide(data, requirement, subject.iam_id, instance, at, claims=claims)
     return CheckResult(decision, account_id, subject, instance, tuple(roles))
 
 
@@ -153,8 +173,10 @@ def _federated_groups(
     refused: Refusals,
     access: OwnAccess | None = None,
 ) -> list[AccessGroup]:
-    """Groups the user is not in but whose dynamic rule names the user's realm (P3)."""
-    if not isinstance(subject, User) or subject.realm in NON_FEDERATED_REALMS:
+    """Groups with dynamic rules the user is not in (P3, rev 2): IBM does not tell through
+    which identity provider a user signs in, so every rule of every such group is a path
+    (certain or not by --claims). Service IDs never join by rule."""
+    if not isinstance(subject, User):
         return []
     gap = Gap(f"the access groups {subject.iam_id} could join by a dynamic rule", "",
               frozenset({subject.iam_id}))
@@ -163,13 +185,15 @@ def _federated_groups(
                     "dynamic rules")
         return []
     known = {g.id for g in member_of}
+    flagged: list[tuple[AccessGroup, bool]] = refused.read(
+        gap, access_groups.list_groups_flagged, session, account_id, default=[])
     out = []
-    for group, has_rules in access_groups.list_groups_flagged(session, account_id):
+    for group, has_rules in flagged:
         if group.id in known or not has_rules:
             continue
         rules: list[GroupRule] = refused.read(
             gap, access_groups.list_rules, session, account_id, group, default=[]
         )
-        if any(r.realm_name == subject.realm for r in rules):
+        if rules:
             out.append(AccessGroup(group.id, group.name, group.description, tuple(rules)))
     return out

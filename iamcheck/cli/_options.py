@@ -27,6 +27,15 @@ RequirementFile = Annotated[
     Path | None,
     typer.Option("--requirement", metavar="FILE", help="Requirement file (default: VPC console)."),
 ]
+ClaimsFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--claims",
+        metavar="FILE",
+        help="Identity-provider claims (JSON keyed by email, IAM ID or \"*\"): which IdP each "
+        "user signs in through and what it sends; settles dynamic rules for those users.",
+    ),
+]
 
 Demo = Annotated[
     bool,

@@ -10,6 +10,7 @@ import typer
 from iamcheck.cli._errors import exit_on_error
 from iamcheck.cli._options import (
     At,
+    ClaimsFile,
     OutputFile,
     Quiet,
     RequirementFile,
@@ -99,6 +100,7 @@ def audit(
             "--from-snapshot", metavar="FILE", help="Audit offline from a saved snapshot."
         ),
     ] = None,
+    claims: ClaimsFile = None,
 ) -> None:
     """Who can open the console of which instances, who is one role short, what is risky.
 
@@ -123,6 +125,7 @@ def audit(
             at=at,
             requirement=requirement,
             snapshot=from_snapshot,
+            claims=claims,
         )
         report = run_audit(conn, opts)
         text = render("audit", fmt.value, audit_document(report))

@@ -9,7 +9,14 @@ import typer
 
 from iamcheck.cli._colour import paint
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import At, Quiet, RequirementFile, format_option, with_connection
+from iamcheck.cli._options import (
+    At,
+    ClaimsFile,
+    Quiet,
+    RequirementFile,
+    format_option,
+    with_connection,
+)
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -36,6 +43,7 @@ def check(
             "--from-snapshot", metavar="FILE", help="Decide offline from a saved snapshot."
         ),
     ] = None,
+    claims: ClaimsFile = None,
 ) -> None:
     """Can this person open the console of this instance? Exit 0 allow, 1 deny, 3 unknown."""
     from iamcheck.formats import render
@@ -45,7 +53,7 @@ def check(
         from iamcheck.check.run import CheckOptions
         from iamcheck.check.run import check as run_check
 
-        opts = CheckOptions(instance, user, at, requirement, from_snapshot)
+        opts = CheckOptions(instance, user, at, requirement, from_snapshot, claims)
         result = run_check(conn, opts)
     if not quiet:
         text = render("check", fmt.value, check_document(result))

@@ -10,7 +10,7 @@ import typer
 
 from iamcheck.cli._colour import paint
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import Quiet, RequirementFile, format_option, with_connection
+from iamcheck.cli._options import ClaimsFile, Quiet, RequirementFile, format_option, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat, Emit
 
@@ -96,6 +96,7 @@ def grant(
     )] = None,
     log: Log = None,
     requirement: RequirementFile = None,
+    claims: ClaimsFile = None,
 ) -> None:
     """Create the missing console access: at most one policy per subject, only the missing role.
 
@@ -112,7 +113,7 @@ def grant(
         opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
                        instance=instance, resource_group=resource_group,
                        all_instances=all_instances, ttl=ttl, until=until, dry_run=dry_run,
-                       yes=yes, log=log, requirement=requirement)
+                       yes=yes, log=log, requirement=requirement, claims=claims)
         result = run_grant(conn, opts, prompt)
     if emit is not None and not quiet:
         from iamcheck.formats import render

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from iamcheck.check.run import run_check
+from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
 from iamcheck.console.preflight import FAIL, PASS, ConsoleUser, PreflightItem, outcome, preflight
 from iamcheck.console.session import create_token, websocket_url
@@ -23,7 +25,7 @@ from iamcheck.ibm.errors import Refused
 from iamcheck.ibm.session import IbmSession
 from iamcheck.ibm.vpc_values import ConsoleToken, ConsoleType, ImageInfo, Region
 from iamcheck.inputs import InstanceRef, instance_ref
-from iamcheck.model import Instance, User
+from iamcheck.model import Claims, Instance, User
 from iamcheck.parts import roles_by_action
 from iamcheck.read.lookup import Lookup
 from iamcheck.requirement import load_requirement
@@ -58,7 +60,8 @@ class Opened:
     websocket_url: str
 
 
-def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleType) -> Preflight:
+def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleType,
+                  claims: Claims | None = None) -> Preflight:
     requirement = load_requirement(None)
     who = session.caller()
     account_id = session.settings.account_id or who.account_id
@@ -66,7 +69,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleTy
     unreadable = ""
     roles: dict[str, list[str]] = {}
     try:
-        result = run_check(session, requirement, None, ref)
+        result = run_check(session, requirement, None, ref, claims=claims)
     except Refused as err:  # a user may be refused some reads (403): VPC still decides
         instance = Lookup(session, account_id).instance(ref)
         caller = ConsoleUser(who.iam_id)
@@ -106,6 +109,7 @@ class ConsoleOptions:
     preflight_only: bool = False
     json_out: bool = False
     novnc_url: str | None = None
+    claims: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -146,11 +150,12 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
     from iamcheck.console.novnc import novnc_base, novnc_url
 
     ref = instance_ref(opts.instance, "INSTANCE")
+    claims = load_claims(opts.claims)
     check_options(opts, term)
     console_type: ConsoleType = "vnc" if opts.vnc else "serial"
     base = novnc_base(opts.novnc_url) if opts.vnc and not opts.url_only else None
     with open_session(replace(conn, demo_key=DEMO_CONSOLE_KEY)) as session:
-        pre = run_preflight(session, ref, console_type)
+        pre = run_preflight(session, ref, console_type, claims)
         if opts.json_out and (opts.preflight_only or pre.failed):
             term.document(docs.document(pre), False)
         elif not opts.json_out:

@@ -6,12 +6,16 @@ holds. Operators, as IBM's "IAM condition properties" page describes them:
 
 - EQUALS / NOT_EQUALS: case-sensitive string comparison (booleans and numbers as strings);
 - EQUALS_IGNORE_CASE / NOT_EQUALS_IGNORE_CASE: the same, ignoring case;
-- IN: the claim equals one of the rule's values;
-- CONTAINS: for a multi-valued claim, one of its values equals the rule's value; for a single
-  string, the rule's value is a substring of it.
+- IN: the claim equals one of the rule's values (a JSON list, as IBM stores it);
+- CONTAINS: for a multi-valued claim, one of its values equals the rule's value (IBM's one
+  example: `blueGroups CONTAINS "\"group\""`).
 
 What IBM does not document is MAYBE (the path stays uncertain): EQUALS, NOT_EQUALS and IN
-against a multi-valued claim, a negation of an absent claim, an operator iamcheck does not know.
+against a multi-valued claim, a negation of an absent claim, an operator iamcheck does not know,
+a rule without conditions. Two readings IBM leaves open are MAYBE exactly where they differ:
+CONTAINS against a single string (substring, or equality) when the rule's value is a proper
+part of the claim; IN with a plain-text value holding commas (one value, or a comma-separated
+list) when the claim is one of its parts.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ def admits(realm_name: str, conditions: Iterable[RuleClaim], claims: UserClaims 
         return Tri.MAYBE
     if claims.realm is None or claims.realm != realm_name:
         return Tri.NO  # the rule is evaluated only for logins through its own IdP
+    conditions = tuple(conditions)
+    if not conditions:
+        return Tri.MAYBE  # IBM's rules carry conditions: what an empty one admits is unknown
     return all_of(condition(c, claims.get(c.claim)) for c in conditions)
 
 
@@ -54,6 +61,15 @@ def rule_values(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _plain(text: str) -> bool:
+    """Whether a rule value is plain text rather than JSON."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return True
+    return False
+
+
 def condition(cond: RuleClaim, claim: str | tuple[str, ...] | None) -> Tri:
     op = cond.operator.upper()
     values = rule_values(cond.value)
@@ -66,11 +82,16 @@ def condition(cond: RuleClaim, claim: str | tuple[str, ...] | None) -> Tri:
             return Tri.MAYBE
         if isinstance(claim, tuple):
             return tri(values[0] in claim)
-        return tri(values[0] in claim)  # substring of a single string
+        if claim == values[0]:
+            return Tri.YES  # equal: a member, a substring, the same string
+        return Tri.MAYBE if values[0] in claim else Tri.NO  # substring or equality: undocumented
     if isinstance(claim, tuple):
         return Tri.MAYBE  # undocumented: EQUALS/IN/NOT_* against a list
     if op == "IN":
-        return tri(claim in values)
+        if claim in values:
+            return Tri.YES
+        listed = cond.value.split(",") if _plain(cond.value) and "," in cond.value else []
+        return Tri.MAYBE if claim in (v.strip() for v in listed) else Tri.NO
     if len(values) != 1:
         return Tri.MAYBE
     wanted = values[0]

@@ -81,7 +81,10 @@ class _Catalogue:
         return role, role is not None
 
     def carries(self, action: str) -> bool:
-        return any(action in role.actions for role in self.by_crn.values())
+        """Whether one of IBM's own roles here carries the action: an account's custom roles
+        always list their actions, so they say nothing about how the catalogue lists IBM's."""
+        return any(action in role.actions for role in self.by_crn.values()
+                   if role.kind != "custom")
 
 
 class RoleBook:
@@ -140,6 +143,8 @@ class RoleBook:
         if role is not None and role.kind == "custom" and role.service_name not in (
                 None, "", self.service):
             return RoleUse(role_id, role, frozenset(), by_suffix)  # another service's role
+        if role is not None and role.kind == "custom":  # the account's own list of actions
+            return RoleUse(role_id, role, self.required & role.actions, by_suffix)
         display = shown.get(role_id)
         carried: set[str] = set()
         maybe: set[str] = set()

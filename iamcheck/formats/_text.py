@@ -237,9 +237,20 @@ def by_instance(doc: dict[str, Any], idx: Index) -> Section:
                 maybe |= sides[sid][1]
             combos[combo] = (holders, maybe)
         keyed.append((combos[combo], combos[combo], inst["id"]))
+    # P3: who may enter a dynamic-rule group is one line per rule, not one name per user
+    rules = [(people.bits(e.get("undecided", [])), e) for e in doc.get("rule_exposures", [])]
+    place = {inst["id"]: n for n, inst in enumerate(idx.listed)}
     rows = _grouped(keyed)
     for (holders, maybe), ids in rows[:MAX_ROWS]:
         lines = [people.text(holders, "holder", idx.who) if holders else "nobody"]
+        at = {place[i] for i in ids if i in place}
+        for entering, exposure in rules:
+            reach = set(exposure.get("gives", [])) | set(exposure.get("may_give", []))
+            if maybe & entering and at & reach:
+                maybe &= ~entering
+                lines.append(f"may: {exposure.get('who', '')} (group "
+                             f"{exposure.get('group_name', '')}, rule "
+                             f"'{exposure.get('rule_name', '')}')")
         if maybe:
             lines.append(f"{maybe.bit_count()} uncertain: {people.names(maybe, idx.who)}")
         section.rows.append([idx.instance_set(ids), "\n".join(lines)])

@@ -35,6 +35,7 @@ from iamcheck.model import (
     AccessGroup,
     AccountData,
     Attribute,
+    Claims,
     Instance,
     Membership,
     Policy,
@@ -186,8 +187,9 @@ def grant_roles(requirement: Requirement, roles: Iterable[Role]) -> tuple[Role, 
 
 
 def evaluate(account: AccountData, requirement: Requirement, subject: Subject,
-             instances: Sequence[Instance], at: datetime) -> tuple[Decision, ...]:
-    return tuple(decide(account, requirement, subject.evaluated_as, inst, at)
+             instances: Sequence[Instance], at: datetime,
+             claims: Claims | None = None) -> tuple[Decision, ...]:
+    return tuple(decide(account, requirement, subject.evaluated_as, inst, at, claims=claims)
                  for inst in instances)
 
 
@@ -223,11 +225,11 @@ def choose_roles(missing: Sequence[str], roles: Sequence[Role]) -> tuple[tuple[R
 
 def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
                  requirement: Requirement, roles: Sequence[Role], at: datetime,
-                 window: Window | None = None) -> SubjectPlan:
+                 window: Window | None = None, claims: Claims | None = None) -> SubjectPlan:
     """What to create for `subject`, from `account` as read for it (its policies, its groups',
     the scope's instances)."""
     instances = account.instances or (scope.new_instance(),)
-    before = evaluate(account, requirement, subject, instances, at)
+    before = evaluate(account, requirement, subject, instances, at, claims)
     missing = missing_actions(requirement.actions, before)
     if not missing:
         if overall(before) is Verdict.ALLOW:
@@ -240,7 +242,7 @@ def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
                            f"{', '.join(uncovered)}", before, missing)
     planned = planned_policy(account.account_id, subject, scope, requirement, chosen, window)
     predicted = evaluate(with_policy(account, planned.policy), requirement, subject, instances,
-                         at)
+                         at, claims)
     short = sum(1 for d in before if any(a not in held(d) for a in missing))
     reason = (f"missing {', '.join(missing)} on {short} of {len(before)} "
               f"instance{'s' if len(before) != 1 else ''}")

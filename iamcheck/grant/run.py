@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from iamcheck import __version__
+from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
 from iamcheck.errors import BadInput
 from iamcheck.grant import current
@@ -34,7 +35,7 @@ from iamcheck.ibm import iam_policy, user_management
 from iamcheck.ibm.errors import NotFound
 from iamcheck.ibm.session import IbmSession
 from iamcheck.inputs import UserRef, duration, instance_ref, instant, user_ref
-from iamcheck.model import Policy, Role
+from iamcheck.model import Claims, Policy, Role
 from iamcheck.read.lookup import SERVICE_ID_PREFIX, Lookup
 from iamcheck.requirement import Requirement, requirement_from
 
@@ -58,6 +59,7 @@ class Options:
     yes: bool = False
     log: Path | None = None
     requirement: Path | None = None
+    claims: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Checked:
     log: AuditLog | None  # None for a dry run: it writes nothing
     window: Window | None = None
     policies: tuple[str, ...] = ()
+    claims: Claims | None = None
 
 
 def check_options(opts: Options, command: str, now: datetime) -> Checked:
@@ -114,11 +117,12 @@ def check_options(opts: Options, command: str, now: datetime) -> Checked:
         raise BadInput("with a scope, name at least one USER or --access-group")
     window = _window(opts, now)
     requirement = requirement_from(opts.requirement)
+    claims = load_claims(opts.claims)
     log = None
     if not opts.dry_run:
         log = AuditLog(opts.log or default_path())
         log.prepare()
-    return Checked(users, groups, scope, requirement, log, window, policies)
+    return Checked(users, groups, scope, requirement, log, window, policies, claims)
 
 
 def _scope_ref(opts: Options) -> ScopeRef | None:
@@ -190,7 +194,7 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
         scope = current.resolve_scope(lookup, checked.scope)
         reader = Reader(lookup, scope, roles)
         plans = tuple(plan_subject(reader.access(s, now), s, scope, req, chosen, now,
-                                   checked.window) for s in subjects)
+                                   checked.window, checked.claims) for s in subjects)
         plan = GrantPlan(account_id, req, scope, now, plans, checked.window)
         if checked.log is None:
             return GrantResult(plan, dry_run=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -64,6 +65,31 @@ def _role(raw: dict[str, Any], *, kind: RoleKind) -> Role:
         actions=frozenset(raw.get("actions") or ()),
         service_name=raw.get("service_name"),
     )
+
+
+def get_policy_display(session: IbmSession, policy_id: str) -> Policy:
+    """GET /v2/policies/{id}?format=display: the policy with each role's actions (R2)."""
+    client = session.client(IamPolicyManagementV1)
+    what = f"read the roles of policy {policy_id}"
+    result = session.call(what, client.get_v2_policy, id=policy_id,
+                          format="display").get_result()
+    return convert_all(what, [result], _with_display_roles)[0]
+
+
+def _with_display_roles(raw: dict[str, Any]) -> Policy:
+    policy = policy_from_json(raw)
+    shown = tuple(_display_role(r) for r in raw["control"]["grant"]["roles"]
+                  if isinstance(r.get("actions"), list))
+    return replace(policy, display_roles=shown)
+
+
+def _display_role(raw: dict[str, Any]) -> Role:
+    crn = str(raw["role_id"])
+    kind: RoleKind = ("system" if ":role:" in crn else
+                      "custom" if ":customRole:" in crn else "service")
+    actions = frozenset(str(a["id"]) if isinstance(a, dict) else str(a) for a in raw["actions"])
+    return Role(crn=crn, display_name=str(raw.get("display_name", "")), kind=kind,
+                actions=actions)
 
 
 def policy_from_json(raw: dict[str, Any]) -> Policy:

@@ -31,16 +31,21 @@ from iamcheck.model import (
 from iamcheck.read.gaps import Later, Refusals
 from iamcheck.read.progress import Progress
 from iamcheck.read.rights import GROUPS, NOTHING_LISTED, OwnAccess, own_access
+from iamcheck.read.roles import read_catalogue, with_display
+from iamcheck.requirement import Requirement, load_requirement
 
 SERVICE_ID_PREFIX = "iam-ServiceId-"
 
 
 def read_account(
-    session: IbmSession, account_id: str, service_name: str, progress: Progress | None = None
+    session: IbmSession, account_id: str, service_name: str | Requirement,
+    progress: Progress | None = None
 ) -> AccountData:
     """The whole account. Its number of calls grows with pages, not with users x groups:
     users, groups, policies (active and deleted), roles, resource groups and regions are one
-    paged list each; then each group's members, the rules of the groups IBM flags as having
+    paged list each (R2: the child role catalogue too when the service's own leaves a required
+    action unexpanded, and format=display for each policy whose roles neither expands);
+    then each group's members, the rules of the groups IBM flags as having
     dynamic rules, and each region's instances; access tags are read in bulk, and only when some
     policy uses them. The README's "Performance" section gives the exact count.
 
@@ -48,6 +53,8 @@ def read_account(
     lacks, or a read IBM refuses, becomes a Gap that keeps the verdicts it touches unknown (V5).
     """
     progress = progress or Progress(session, enabled=False)
+    requirement = (service_name if isinstance(service_name, Requirement)
+                   else replace(load_requirement(), service=service_name))
     access = own_access(session, account_id)
     access.require_audit_rights()
     refused = Refusals()
@@ -73,8 +80,10 @@ def read_account(
                       session, account_id)
         deleted = read(listing("the account's deleted policies"), [],
                        iam_policy.list_policies, session, account_id, state="deleted")
-        roles = read(Gap(f"the roles of '{service_name}'", ""), [], iam_policy.list_roles,
-                     session, account_id, service_name)
+        def read_now(gap: Gap, default: Any, fn: Callable[..., Any], *args: Any) -> Any:
+            return refused.read(gap, fn, *args, default=default)
+
+        roles = pool.submit(read_catalogue, session, account_id, requirement, read_now)
         resource_groups = read(listing("the account's resource groups"), [],
                                resource_manager.list_resource_groups, session, account_id)
         regions = read(listing("the VPC regions"), [], vpc.list_regions, session)
@@ -90,7 +99,8 @@ def read_account(
         rules = {g.id: read(Later(f"the dynamic rules of access group '{g.name}'", "others"), [],
                             access_groups.list_rules, session, account_id, g)
                  for g in group_list if g.id in federated}
-        policies = active.result() + deleted.result()
+        policies = with_display(session, requirement, roles.result(), active.result(), pool,
+                                read_now) + deleted.result()
         tags = late.submit(
             refused.read, Later("the access tags of the VPC instances", "instances"),
             global_search.access_tags_by_crn, session, account_id, default=None,

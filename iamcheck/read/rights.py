@@ -35,7 +35,6 @@ from iamcheck.read.access import AccessReader, Holder
 
 PLATFORM_ROLE = "crn:v1:bluemix:public:iam::::role:"
 READING_ROLES = frozenset({"Viewer", "Operator", "Editor", "Administrator"})
-NON_FEDERATED_REALMS = frozenset({"", "IBMid", "SL"})
 NOTHING_LISTED: frozenset[str] = frozenset()  # what was not listed reaches no verdict computed
 
 
@@ -144,8 +143,9 @@ def _lacks(right: ReadRight, consequence: str) -> str:
 
 
 def _federated(data: AccountData, iam_id: str) -> bool:
-    user = next((u for u in data.users if u.iam_id == iam_id), None)
-    return isinstance(user, User) and user.realm not in NON_FEDERATED_REALMS
+    """Whether `iam_id` may join a group by a dynamic rule it cannot read: any user (P3, rev 2:
+    User Management's realm does not tell through which identity provider they sign in)."""
+    return any(isinstance(u, User) and u.iam_id == iam_id for u in data.users)
 
 
 _CACHE: WeakKeyDictionary[IbmSession, dict[str, OwnAccess]] = WeakKeyDictionary()

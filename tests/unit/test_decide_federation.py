@@ -30,7 +30,11 @@ def c(operator: str, value: str, claim: str = "groups") -> RuleClaim:
     (c("IN", '["Manager", "Director"]'), "director", Tri.NO),
     (c("CONTAINS", "sre"), ("dev", "sre"), Tri.YES),  # a list: one value equals
     (c("CONTAINS", "sre"), ("dev", "sre-lead"), Tri.NO),  # ... by Equals, not substring
-    (c("CONTAINS", "sre"), "team-sre-eu", Tri.YES),  # a single string: substring
+    # a single string: IBM does not say substring or equality, so uncertain where they differ
+    (c("CONTAINS", "sre"), "team-sre-eu", Tri.MAYBE),
+    (c("CONTAINS", "sre"), "sre", Tri.YES),  # both readings agree
+    (c("IN", "sre,ops"), "ops", Tri.MAYBE),  # plain text with commas: one value, or a list?
+    (c("IN", "sre,ops"), "dev", Tri.NO),
     (c("CONTAINS", "sre"), "dev", Tri.NO),
     # what IBM does not document stays uncertain
     (c("EQUALS", "sre"), ("sre",), Tri.MAYBE),
@@ -59,6 +63,7 @@ def test_the_realm_must_be_the_rules_identity_provider() -> None:
     assert admits(IDP, rule, UserClaims(IDP, (("groups", ("sre",)),))) is Tri.YES
     assert admits(IDP, rule, UserClaims(IDP + "/other", (("groups", ("sre",)),))) is Tri.NO
     assert admits(IDP, rule, UserClaims(None, (("groups", ("sre",)),))) is Tri.NO
-    assert admits(IDP, (), UserClaims(IDP)) is Tri.YES  # a rule without conditions
+    # IBM's rules carry conditions; what one without admits is undocumented
+    assert admits(IDP, (), UserClaims(IDP)) is Tri.MAYBE
     both = (c("CONTAINS", "sre"), c("EQUALS", "eu", claim="region"))
     assert admits(IDP, both, UserClaims(IDP, (("groups", ("sre",)),))) is Tri.NO  # all needed

@@ -469,8 +469,11 @@ def test_document_of_a_generated_account_holds_every_verdict() -> None:
              for k in s["instances"]}
     assert short == {(s, iid, a) for iid in (i.id for i in result.instances)
                      for s, a in result.one_action_short(iid)}
-    for subject in doc["subjects"]:  # "through" is the decision's own grants on the scope
+    # "through" names every policy that supplies an action on some instance of the scope, and
+    # only those (issue 11: not just the policies of its first instance)
+    for subject in doc["subjects"]:
         for entry in subject["can_open"][:1]:
-            sample = ids[scopes[entry["scope"]]["instances"][0]]
-            grants = result.decision(subject["iam_id"], sample).grants
-            assert [t["policy_id"] for t in entry["through"]] == [g.policy_id for g in grants]
+            members = [ids[k] for k in scopes[entry["scope"]]["instances"]]
+            supplied = {(g.policy_id, g.action) for iid in members
+                        for g in result.grants(subject["iam_id"], iid)}
+            assert {(t["policy_id"], t["action"]) for t in entry["through"]} == supplied
