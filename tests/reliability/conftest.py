@@ -126,8 +126,9 @@ def emu(served: Served) -> Iterator[Served]:
 
 
 def verdict_pairs(emu: Served, per_verdict: int = 1) -> list[tuple[str, str, str]]:
-    """(iam_id, instance id, verdict) of ACTIVE users: a few pairs of each verdict audit
-    finds, spread over the sorted pairs, allow first."""
+    """(iam_id, instance id, verdict) of ACTIVE users and service IDs: a few pairs of each
+    verdict audit finds, spread over the sorted pairs, allow first. (Revision 2: a user not in a
+    dynamic-rule group may enter it, so the denies of this account are the service IDs'.)"""
     from iamcheck.decide import Verdict, decide_account
     from iamcheck.ibm.session import IbmSession
     from iamcheck.read.account import read_account
@@ -139,6 +140,7 @@ def verdict_pairs(emu: Served, per_verdict: int = 1) -> list[tuple[str, str, str
     account = read_account(session, emu.seed["account_id"], requirement.service)
     result = decide_account(account, requirement, datetime.fromisoformat(AT))
     active = {u["iam_id"] for u in emu.seed["users"] if u["state"] == "ACTIVE"}
+    active |= {s["iam_id"] for s in emu.seed.get("service_ids", [])}
     found = []
     for verdict in (Verdict.ALLOW, Verdict.DENY, Verdict.UNKNOWN):
         pairs = sorted((s, i) for s, i in result.pairs(verdict) if s in active)
