@@ -44,7 +44,35 @@ def test_preflight_passes_for_the_on_call_user(against: Invoke) -> None:
         "access": "pass", "running": "pass", "console_type": "pass", "password": "warn"}
 
 
-def test_not_allowed_prints_the_exact_grant_command(against: Invoke, demo: Emulator) -> None:
+@pytest.fixture
+def rules_readable(demo: Emulator) -> Emulator:
+    """The demo, with the analyst allowed to read access groups (Viewer on IAM Access Groups):
+    under rule P3 (rev 2) every dynamic rule is a path for every user, so a caller who cannot
+    read the rules cannot be told "no" (V5)."""
+    seed = demo_seed()
+    seed["policies"].append({
+        "id": "7b3e0001-2f1a-4c6d-9e8b-5a0c7d2e09aa", "type": "access", "state": "active",
+        "subject": {"attributes": [{"key": "iam_id", "operator": "stringEquals",
+                                    "value": "IBMid-6650001003"}]},
+        "resource": {"attributes": [
+            {"key": "accountId", "operator": "stringEquals", "value": seed["account_id"]},
+            {"key": "serviceName", "operator": "stringEquals", "value": "iam-groups"}]},
+        "control": {"grant": {"roles": [{"role_id": "crn:v1:bluemix:public:iam::::role:Viewer"}]}},
+    })
+    demo.load(seed)
+    return demo
+
+
+def test_a_caller_who_cannot_read_dynamic_rules_is_undecided(against: Invoke) -> None:
+    run = _console(against, RUNNING, "--preflight-only", key=ANALYST)
+    assert run.exit_code == ExitCode.UNKNOWN
+    assert "cannot tell whether juniper.abara@example.com may open the console" in run.stdout
+    assert "dynamic rule" in run.stdout
+
+
+def test_not_allowed_prints_the_exact_grant_command(against: Invoke,
+                                                   rules_readable: Emulator) -> None:
+    demo = rules_readable
     run = _console(against, RUNNING, "--preflight-only", key=ANALYST)
     assert run.exit_code == ExitCode.FINDING
     crn = demo.backend.vpc.instance("us-south", PAY_API_01)["crn"]
@@ -54,7 +82,8 @@ def test_not_allowed_prints_the_exact_grant_command(against: Invoke, demo: Emula
     assert "is.instance.instance.console (needs Console Administrator)" in run.stdout
 
 
-def test_not_allowed_stops_before_any_token(against: Invoke, demo: Emulator) -> None:
+def test_not_allowed_stops_before_any_token(against: Invoke, rules_readable: Emulator) -> None:
+    demo = rules_readable
     run = _console(against, RUNNING, "--url-only", key=ANALYST)
     assert run.exit_code == ExitCode.FINDING and run.stdout == ""
     assert "pre-flight failed" in run.stderr
@@ -222,7 +251,7 @@ def test_unreadable_access_is_undecided_and_vpc_decides(
 ) -> None:
     from iamcheck.ibm.errors import Refused
 
-    def refused(*args: Any) -> Any:
+    def refused(*args: Any, **kwargs: Any) -> Any:
         raise Refused("list policies: IBM Cloud answered 403 (forbidden)")
 
     monkeypatch.setattr("iamcheck.console.run.run_check", refused)
