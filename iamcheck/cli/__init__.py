@@ -10,6 +10,7 @@ from iamcheck.cli import _emulator
 from iamcheck.cli.audit import audit
 from iamcheck.cli.check import check
 from iamcheck.cli.console import console
+from iamcheck.cli.diff import diff
 from iamcheck.cli.grant import grant, revoke
 from iamcheck.cli.snapshot import snapshot
 from iamcheck.errors import ExitCode, printable
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.command()(audit)
 app.command()(check)
 app.command()(console)
+app.command()(diff)
 app.command()(grant)
 app.command()(revoke)
 app.command()(snapshot)

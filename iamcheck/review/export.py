@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from iamcheck.decide import Grant, Via
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Condition, ConditionGroup, Policy
+from iamcheck.safe_text import for_csv
 
 if TYPE_CHECKING:
     from iamcheck.audit.run import AuditReport
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 How = Literal["direct", "group", "dynamic rule", "public", "profile"]
 NOT_RECORDED = "not recorded in the audit document; run `iamcheck check` for this pair"
 _DATE_TIME = "{{environment.attributes.current_date_time}}"
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
 
 
 @dataclass(frozen=True)
@@ -195,16 +195,10 @@ def rows_document(rows: Iterable[SubjectRow]) -> dict[str, Any]:
          "reasons": list(r.reasons)} for r in rows]}
 
 
-def csv_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text. (The hostile-input branch has safe_text.for_csv,
-    which also strips terminal controls; use it here once merged.)"""
-    return "'" + text if text.startswith(_FORMULA) else text
-
-
 def write_csv(rows: Iterable[SubjectRow]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     for row in rows:
-        writer.writerow([csv_cell(c) for c in row.cells()])
+        writer.writerow([for_csv(c) for c in row.cells()])
     return buffer.getvalue()
