@@ -26,8 +26,13 @@ CSV_COLUMNS = ["instance_id", "instance_name", "subject", "subject_label", "kind
                "after", "policy_ids", "causes"]
 
 
+def _cause(c: dict[str, Any]) -> str:
+    """`policy removed: policy 7b3e... (Operator, directly)`."""
+    return f"{str(c.get('kind', '')).replace('_', ' ')}: {c.get('detail') or c.get('id') or ''}"
+
+
 def _causes(t: dict[str, Any]) -> str:
-    return "; ".join(str(c.get("detail") or c.get("id") or "") for c in t.get("causes") or ())
+    return "; ".join(_cause(c) for c in t.get("causes") or ())
 
 
 def _through(t: dict[str, Any]) -> str:
@@ -78,7 +83,7 @@ def render_table(doc: dict[str, Any]) -> str:
             if _through(t):
                 out.append(f"    through {for_terminal(_through(t))}")
             for c in t.get("causes") or ():
-                out.append(f"    because: {for_terminal(str(c.get('detail') or c.get('id')))}")
+                out.append(f"    because: {for_terminal(_cause(c))}")
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -89,7 +94,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
     if not groups:
         out.append("Nobody gained or lost console access.")
     for (iid, name), transitions in groups.items():
-        out += [f"### {for_markdown(name or iid, in_table=False)} (`{for_markdown(iid)}`)", "",
+        out += [f"### {for_markdown(name or iid, in_table=False)} ({for_markdown(iid)})", "",
                 "| Change | Person | Through | Because |", "|---|---|---|---|"]
         for t in transitions:
             out.append(f"| {SHOWN.get(t['kind'], t['kind'])} | "
@@ -160,7 +165,8 @@ def _rules(kinds: Iterable[str]) -> list[dict[str, Any]]:
 
 
 def render_sarif(doc: dict[str, Any]) -> str:
-    """Gains and losses as SARIF results (warnings; errors for the kinds --fail-on names)."""
+    """Gains and losses as SARIF results (warnings; errors for the kinds --fail-on names);
+    account text escaped as for the terminal, as code-scanning pages show it verbatim."""
     failing = _failing(doc)
     results = []
     for t in doc.get("transitions") or ():
@@ -171,15 +177,16 @@ def render_sarif(doc: dict[str, Any]) -> str:
                 + (f": {_causes(t)}" if _causes(t) else ""))
         results.append({
             "ruleId": f"diff/{t['kind']}", "level": "error" if t["kind"] in failing
-            else "warning", "message": {"text": text},
+            else "warning", "message": {"text": for_terminal(text)},
             "locations": [{"physicalLocation": {"artifactLocation": {
                 "uri": f"ibm-cloud/instances/{iid}"}},
-                "logicalLocations": [{"name": label, "kind": "object"}]}],
+                "logicalLocations": [{"name": for_terminal(label), "kind": "object"}]}],
             "partialFingerprints": _fingerprint(t["kind"], iid, str(t["subject"]))})
     log = {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
            "runs": [{"tool": {"driver": {"name": "iamcheck", "version": iamcheck.__version__,
                                          "rules": _rules(KINDS)}},
                      "results": results,
                      "properties": {"requirement": doc.get("requirement", ""),
-                                    "unmodelled": list(doc.get("unmodelled") or ())}}]}
+                                    "unmodelled": [for_terminal(str(u)) for u in
+                                                   doc.get("unmodelled") or ()]}}]}
     return json_format.write(log)
