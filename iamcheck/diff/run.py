@@ -90,6 +90,10 @@ def _side(path: Path, which: str, requirement: Requirement, at: datetime) -> _Si
 
 
 def compare(old: _Side, new: _Side) -> AuditDiff:
+    accounts = (old.document.get("account_id"), new.document.get("account_id"))
+    if accounts[0] != accounts[1]:
+        raise BadInput(f"diff: OLD and NEW are reads of different accounts "
+                       f"({str(accounts[0])[:40]} and {str(accounts[1])[:40]})")
     try:
         return diff_documents(old.document, new.document, old.account, new.account)
     except DiffError as err:

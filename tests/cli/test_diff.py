@@ -126,3 +126,15 @@ def test_files_that_are_not_reads_are_bad_input(cli: Invoke, tmp_path: Path) -> 
     assert done.stderr.count("\n") == 1 and "neither an iamcheck snapshot" in done.stderr
     missing = cli("diff", str(tmp_path / "nope.json"), str(other))
     assert missing.exit_code == ExitCode.BAD_INPUT and "Traceback" not in missing.stderr
+
+
+def test_reads_of_two_accounts_do_not_compare(cli: Invoke,
+                                              around_grant: tuple[Path, Path, str],
+                                              tmp_path: Path) -> None:
+    before, after, _ = around_grant
+    snap = json.loads(after.read_text(encoding="utf-8"))
+    snap["account"]["account_id"] = "0" * 32
+    other = tmp_path / "other-account.json"
+    other.write_text(json.dumps(snap), encoding="utf-8")
+    done = cli("diff", str(before), str(other))
+    assert done.exit_code == ExitCode.BAD_INPUT and "different accounts" in done.stderr
