@@ -89,7 +89,7 @@ def test_every_readme_command_runs(command: str, tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     for name in ("IBMCLOUD_API_KEY", "IAMCHECK_ENDPOINT", "IAMCHECK_DEBUG"):
         monkeypatch.delenv(name, raising=False)
-    if "--from-snapshot" in command:  # the README makes the snapshot first
+    if "demo-snapshot.json" in command:  # the README makes the snapshot first
         made = CliRunner().invoke(app, ["snapshot", "--demo", "-o", "demo-snapshot.json"])
         assert made.exit_code == 0, made.output
     result = CliRunner().invoke(app, shlex.split(command)[1:])

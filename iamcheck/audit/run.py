@@ -19,6 +19,7 @@ from iamcheck.model import AccountData, Claims, Instance
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.lookup import AccountLookup
 from iamcheck.requirement import Requirement, requirement_from
+from iamcheck.review.unused import DEFAULT_UNUSED_DAYS, unused_console_policies
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def run_audit(
     at: datetime,
     expect: Expectations | None = None,
     claims: Claims | None = None,
+    unused_days: int = DEFAULT_UNUSED_DAYS,
 ) -> AuditReport:
     subjects = select_subjects(account, selection)
     instances = select_instances(account, selection)
@@ -103,8 +105,16 @@ def run_audit(
     outcome = None
     if expect is not None:
         outcome = weigh(result, expected, expect.only_expected, expect.source)
-    findings = with_exposures(risks(account, requirement, at), result)
+    findings = with_exposures(risks(account, requirement, at), result) + unused_findings(
+        account, requirement, at, unused_days)
     return AuditReport(account, requirement, at, result, findings, outcome, claims is not None)
+
+
+def unused_findings(account: AccountData, requirement: Requirement, at: datetime,
+                    days: int) -> tuple[Finding, ...]:
+    """Console policies that have not permitted anything for `days` days, or never."""
+    return tuple(Finding("unused_access", "warning", "", u.policy_id, u.subject, u.detail)
+                 for u in unused_console_policies(account, requirement, at, days))
 
 
 def _members(account: AccountData, group_ids: set[str]) -> list[str]:
@@ -217,6 +227,7 @@ class AuditOptions:
     requirement: Path | None = None
     snapshot: Path | None = None
     claims: Path | None = None
+    unused_days: int = DEFAULT_UNUSED_DAYS
 
 
 def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
@@ -233,11 +244,13 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
         expectations = load_expectations(opts.expect, opts.only_expected)
     elif opts.only_expected:
         raise BadInput("--only-expected needs --expect FILE")
+    if opts.unused_days < 1:
+        raise BadInput(f"--unused-days: {opts.unused_days} is not a number of days (1 or more)")
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
     claims = load_claims(opts.claims)
     account = read_or_load(conn, req, opts.snapshot)
-    return run_audit(account, req, sel, when, expectations, claims)
+    return run_audit(account, req, sel, when, expectations, claims, opts.unused_days)
 
 
 def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:

@@ -11,6 +11,7 @@ from iamcheck.cli import _emulator, _meta
 from iamcheck.cli.audit import audit
 from iamcheck.cli.check import check
 from iamcheck.cli.console import console
+from iamcheck.cli.diff import diff
 from iamcheck.cli.grant import grant, revoke
 from iamcheck.cli.snapshot import snapshot
 from iamcheck.errors import ExitCode, printable
@@ -42,7 +43,8 @@ def _summary(command: Callable[..., None]) -> str:
     return " ".join((command.__doc__ or "").strip().split("\n\n")[0].split())
 
 
-for _command in (audit, check, console, grant, revoke, snapshot, _meta.version, _meta.schema):
+for _command in (audit, check, console, diff, grant, revoke, snapshot, _meta.version,
+                 _meta.schema):
     app.command(short_help=_summary(_command))(_command)
 app.add_typer(_emulator.app, name="emulator")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,7 +21,16 @@ from iamcheck.cli._options import (
 from iamcheck.connection import Connection
 from iamcheck.formats import AuditFormat
 
+if TYPE_CHECKING:
+    from iamcheck.audit.run import AuditReport
+    from iamcheck.diff.run import DiffResult
+
+
+class By(StrEnum):
+    SUBJECT = "subject"
+
 SELECT = "Selection"
+REVIEW = "Change review and access reviews"
 Many = list[str] | None
 
 
@@ -101,16 +111,58 @@ def audit(
         ),
     ] = None,
     claims: ClaimsFile = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            metavar="PLAN.json",
+            help="A Terraform plan (terraform show -json): report who would gain and lose "
+            "access if it were applied.",
+            rich_help_panel=REVIEW,
+        ),
+    ] = None,
+    with_policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--with-policy",
+            metavar="FILE",
+            help="v2 policy bodies (one, a list, or {\"policies\": [...]}): report who would "
+            "gain and lose access if they were created.",
+            rich_help_panel=REVIEW,
+        ),
+    ] = None,
+    unused_days: Annotated[
+        int,
+        typer.Option(
+            "--unused-days",
+            metavar="N",
+            help="A console policy that has not permitted anything for N days, or never, is a "
+            "finding.",
+            rich_help_panel=REVIEW,
+        ),
+    ] = 90,
+    by: Annotated[
+        By | None,
+        typer.Option(
+            "--by",
+            help="With csv or json: one row per (subject, scope), with path, policies, until "
+            "when, last use and why uncertain.",
+            rich_help_panel=REVIEW,
+        ),
+    ] = None,
 ) -> None:
     """Who can open the console of which instances, who is one role short, what is risky.
 
     With --expect it gates CI: exit 1 when an expected person lacks access (or, with
     --only-expected, an unexpected one has it), 3 when a verdict that matters is unknown.
+    With --plan or --with-policy it reports, as `iamcheck diff` does, who would gain and who
+    would lose access.
     """
     with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
         from iamcheck.audit.document import audit_document
         from iamcheck.audit.run import AuditOptions
         from iamcheck.audit.run import audit as run_audit
+        from iamcheck.errors import BadInput
         from iamcheck.formats import render
         from iamcheck.read.snapshot import write_atomic
 
@@ -126,9 +178,28 @@ def audit(
             requirement=requirement,
             snapshot=from_snapshot,
             claims=claims,
+            unused_days=unused_days,
         )
-        report = run_audit(conn, opts)
-        text = render("audit", fmt.value, audit_document(report))
+        if plan is not None or with_policy is not None:
+            from iamcheck.audit.change import ChangeFiles, review
+            from iamcheck.diff.document import diff_document
+
+            if by is not None:
+                raise BadInput("--by cannot be combined with --plan or --with-policy")
+            changed = review(conn, opts, ChangeFiles(plan, with_policy))
+            text = render("diff", fmt.value, diff_document(changed))
+            report: AuditReport | DiffResult = changed
+        elif by is not None:
+            from iamcheck.review.export import rows_document, rows_from_report, scope_ids
+
+            if fmt.value not in ("csv", "json"):
+                raise BadInput(f"--by subject writes csv or json, not {fmt.value}")
+            report = run_audit(conn, opts)
+            ids = scope_ids(audit_document(report))
+            text = render("review", fmt.value, rows_document(rows_from_report(report, ids)))
+        else:
+            report = run_audit(conn, opts)
+            text = render("audit", fmt.value, audit_document(report))
         if output is not None:
             write_atomic(output, text)
             if not quiet:

@@ -20,6 +20,17 @@ class AuditFormat(StrEnum):
     JUNIT = "junit"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    HTML = "html"
+
+
+class DiffFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    HTML = "html"
 
 
 class CheckFormat(StrEnum):
@@ -36,7 +47,7 @@ class Emit(StrEnum):
 
 
 Document = Literal["audit", "check", "grant", "grant-plan", "revoke", "revoke-plan", "console",
-                   "snapshot"]
+                   "snapshot", "diff", "review"]
 # (document, format) -> "module:function" under iamcheck.formats
 REGISTRY: dict[tuple[Document, str], str] = {
     **{("audit", f.value): f"{f.value}_format:render_audit" for f in AuditFormat},
@@ -54,6 +65,11 @@ REGISTRY: dict[tuple[Document, str], str] = {
     ("console", "table"): "console_format:render_console",
     ("console", "json"): "json_format:render_console",
     ("snapshot", "table"): "console_format:render_snapshot",
+    **{("diff", f.value): f"diff_format:render_{f.value}" for f in DiffFormat},
+    ("diff", "json"): "json_format:write",
+    ("diff", "html"): "html_format:render_diff",
+    ("review", "csv"): "review_format:render_csv",  # audit --by subject
+    ("review", "json"): "json_format:write",
 }
 
 

@@ -34,6 +34,9 @@ FINDING_RULES = {
     "template_managed": ("note", "Policy managed by an enterprise template",
                          "The policy comes from an enterprise policy template: change it in the "
                          "template, not in this account."),
+    "unused_access": ("note", "Console policy not used",
+                      "The policy supplies a console action but IAM has no record of it "
+                      "permitting anything for the given number of days, or ever."),
 }
 VIOLATION_RULES = {
     "missing": ("error", "Expected person cannot open the console",

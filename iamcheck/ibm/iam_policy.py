@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -24,7 +25,10 @@ def list_policies(
     iam_id: str | None = None,
     access_group_id: str | None = None,
     state: str = "active",
+    last_permit: bool = False,
 ) -> list[Policy]:
+    """With `last_permit`, IBM adds when each policy last permitted a request
+    (format=include_last_permit), for the unused-access findings."""
     client = session.client(IamPolicyManagementV1)
     pager = V2PoliciesPager(
         client=client,
@@ -33,6 +37,7 @@ def list_policies(
         access_group_id=access_group_id,
         type="access",
         state=state,
+        format="include_last_permit" if last_permit else None,
         limit=PAGE,
     )
     who = iam_id or access_group_id or "the account"
@@ -107,7 +112,27 @@ def policy_from_json(raw: dict[str, Any]) -> Policy:
         pattern=raw.get("pattern"),
         description=raw.get("description", ""),
         template_managed=bool(raw.get("template")),
+        last_permit_at=_instant(raw.get("last_permit_at")),
+        last_permit_frequency=_count(raw.get("last_permit_frequency")),
     )
+
+
+def _instant(raw: Any) -> datetime | None:
+    """IBM's date-time (`2024-05-01T10:00:00Z`); absent or null: no record of a permit."""
+    if raw is None:
+        return None
+    when = datetime.fromisoformat(str(raw))
+    if when.tzinfo is None:
+        raise ValueError(f"last_permit_at {str(raw)[:40]!r} has no time zone")
+    return when
+
+
+def _count(raw: Any) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ValueError(f"last_permit_frequency {str(raw)[:40]!r} is not a count")
+    return raw
 
 
 # ---- changes (iamcheck grant / revoke), always through /v2/policies

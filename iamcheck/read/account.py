@@ -77,7 +77,7 @@ def read_account(
         groups = read(Gap("the account's access groups", ""), [], _groups_flagged,
                       session, account_id, federated)
         active = read(Gap("the account's policies", ""), [], iam_policy.list_policies,
-                      session, account_id)
+                      session, account_id, last_permit=True)
         deleted = read(listing("the account's deleted policies"), [],
                        iam_policy.list_policies, session, account_id, state="deleted")
         def read_now(gap: Gap, default: Any, fn: Callable[..., Any], *args: Any) -> Any:

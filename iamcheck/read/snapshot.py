@@ -51,6 +51,8 @@ def to_json(data: AccountData) -> dict[str, Any]:
     for policy in body["policies"]:
         for role in policy["display_roles"]:
             role["actions"] = sorted(role["actions"])
+        if policy["last_permit_at"] is not None:
+            policy["last_permit_at"] = policy["last_permit_at"].isoformat()
     for inst in body["instances"]:
         inst["access_tags"] = sorted(inst["access_tags"])
     body["gaps"] = [{"what": g.what, "reason": g.reason, "subjects": _reach_json(g.subjects),
@@ -129,8 +131,13 @@ def _policy(raw: dict[str, Any]) -> Policy:
         role_ids=tuple(raw["role_ids"]),
         rule=rule_from_json(raw["rule"]) if raw["rule"] else None,
         display_roles=tuple(_role(r) for r in raw.get("display_roles", [])),
+        last_permit_at=_instant(raw.get("last_permit_at")),
     )
     return policy
+
+
+def _instant(raw: Any) -> datetime | None:
+    return datetime.fromisoformat(str(raw)) if raw is not None else None
 
 
 def _role(raw: dict[str, Any]) -> Role:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from iamcheck.decide import Grant, Via
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Condition, ConditionGroup, Policy
+from iamcheck.safe_text import for_csv
 
 if TYPE_CHECKING:
     from iamcheck.audit.run import AuditReport
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 How = Literal["direct", "group", "dynamic rule", "public", "profile"]
 NOT_RECORDED = "not recorded in the audit document; run `iamcheck check` for this pair"
 _DATE_TIME = "{{environment.attributes.current_date_time}}"
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may run as a formula
 
 
 @dataclass(frozen=True)
@@ -43,17 +43,19 @@ class SubjectRow:
     until: datetime | None  # the access ends then (a time-bound policy); None: no end known
     last_used: datetime | None  # the latest last_permit_at of those policies
     reasons: tuple[str, ...]  # why the entry is uncertain
+    instance_names: tuple[str, ...] = ()  # for a scope of listed instances: which ones
 
     def cells(self) -> list[str]:
         return [self.subject, self.label, self.subject_kind, self.scope, self.scope_label,
                 str(self.instances), self.verdict, "; ".join(self.how),
                 "; ".join(self.policy_ids), "; ".join(self.groups),
                 self.until.isoformat() if self.until else "",
-                self.last_used.isoformat() if self.last_used else "", " | ".join(self.reasons)]
+                self.last_used.isoformat() if self.last_used else "", " | ".join(self.reasons),
+                "; ".join(self.instance_names)]
 
 
 HEADER = ["subject", "label", "subject_kind", "scope", "scope_label", "instances", "verdict",
-          "how", "policy_ids", "groups", "until", "last_used", "reasons"]
+          "how", "policy_ids", "groups", "until", "last_used", "reasons", "instance_names"]
 
 
 def _how(via: Via, subject: str, dynamic: set[tuple[str, str]]) -> How:
@@ -109,8 +111,29 @@ def _labels(account: AccountData) -> dict[str, tuple[str, str]]:
     return out
 
 
-def rows_from_report(report: AuditReport) -> tuple[SubjectRow, ...]:
+ScopeKey = tuple[str, str, tuple[str, ...]]  # kind, value, instance ids
+
+
+def scope_ids(doc: Mapping[str, Any]) -> dict[ScopeKey, str]:
+    """The scope ids of the audit document of the same report (`instances:N` is numbered
+    as the document meets them), so the export's rows name the document's scopes."""
+    listed = [str(i["id"]) for i in doc["instances"]]
+    return {(str(s["kind"]), str(s.get("value") or ""),
+             tuple(listed[n] for n in s["instances"])): str(s["id"]) for s in doc["scopes"]}
+
+
+def rows_from_report(report: AuditReport,
+                     ids: Mapping[ScopeKey, str] | None = None) -> tuple[SubjectRow, ...]:
+    """One row per (subject, scope); `ids` (scope_ids of the report's audit document) gives
+    the document's scope ids; a scope of listed instances names them."""
     result, account = report.result, report.account
+    names = {i.id: i.name or i.id for i in account.instances}
+
+    def scope_of(kind: str, value: str, instance_ids: tuple[str, ...]) -> str:
+        return (ids or {}).get((kind, value, instance_ids)) or _scope_id(kind, value)
+
+    def listed(kind: str, instance_ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(names.get(i, i) for i in instance_ids) if kind == "instances" else ()
     policies = {p.id: p for p in account.policies}
     dynamic = {(m.group_id, m.iam_id) for m in account.memberships if m.how == "dynamic"}
     labels = _labels(account)
@@ -119,17 +142,19 @@ def rows_from_report(report: AuditReport) -> tuple[SubjectRow, ...]:
         label, kind = labels.get(subject, (subject, "unknown"))
         for scope in result.scopes(subject):
             grants = result.grants(subject, scope.instance_ids[0])
-            ids = tuple(dict.fromkeys(g.policy_id for g in grants))
+            pids = tuple(dict.fromkeys(g.policy_id for g in grants))
             out.append(SubjectRow(
-                subject, label, kind, _scope_id(scope.kind, scope.value), scope.label,
+                subject, label, kind,
+                scope_of(scope.kind, scope.value, tuple(scope.instance_ids)), scope.label,
                 len(scope.instance_ids), "allow",
-                tuple(dict.fromkeys(_how(g.via, subject, dynamic) for g in grants)), ids,
+                tuple(dict.fromkeys(_how(g.via, subject, dynamic) for g in grants)), pids,
                 tuple(dict.fromkeys(g.via.group_name for g in grants if g.via.group_name)),
-                _until(grants, policies), _last_used(ids, policies), ()))
+                _until(grants, policies), _last_used(pids, policies), (),
+                listed(scope.kind, tuple(scope.instance_ids))))
         for scope in result.unknown_scopes(subject):
             decision = result.decision(subject, scope.instance_ids[0])
             paths = decision.uncertain
-            ids = tuple(dict.fromkeys(
+            pids = tuple(dict.fromkeys(
                 [g.policy_id for g in decision.grants] + [u.policy_id for u in paths
                                                           if u.policy_id]))
             vias = [g.via for g in decision.grants] + [u.via for u in paths if u.via]
@@ -137,11 +162,13 @@ def rows_from_report(report: AuditReport) -> tuple[SubjectRow, ...]:
                 [f"{u.rule}: {u.detail}" for u in paths]
                 or [f"{r.rule}: {r.text}" for r in decision.reasons]))
             out.append(SubjectRow(
-                subject, label, kind, _scope_id(scope.kind, scope.value), scope.label,
+                subject, label, kind,
+                scope_of(scope.kind, scope.value, tuple(scope.instance_ids)), scope.label,
                 len(scope.instance_ids), "unknown",
-                tuple(dict.fromkeys(_how(v, subject, dynamic) for v in vias)), ids,
+                tuple(dict.fromkeys(_how(v, subject, dynamic) for v in vias)), pids,
                 tuple(dict.fromkeys(v.group_name for v in vias if v.group_name)),
-                None, _last_used(ids, policies), reasons))
+                None, _last_used(pids, policies), reasons,
+                listed(scope.kind, tuple(scope.instance_ids))))
     return tuple(out)
 
 
@@ -192,13 +219,8 @@ def rows_document(rows: Iterable[SubjectRow]) -> dict[str, Any]:
          "verdict": r.verdict, "how": list(r.how), "policy_ids": list(r.policy_ids),
          "groups": list(r.groups), "until": r.until.isoformat() if r.until else None,
          "last_used": r.last_used.isoformat() if r.last_used else None,
-         "reasons": list(r.reasons)} for r in rows]}
-
-
-def csv_cell(text: str) -> str:
-    """A cell a spreadsheet shows as text. (The hostile-input branch has safe_text.for_csv,
-    which also strips terminal controls; use it here once merged.)"""
-    return "'" + text if text.startswith(_FORMULA) else text
+         "reasons": list(r.reasons), "instance_names": list(r.instance_names)}
+        for r in rows]}
 
 
 def write_csv(rows: Iterable[SubjectRow]) -> str:
@@ -206,5 +228,5 @@ def write_csv(rows: Iterable[SubjectRow]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     for row in rows:
-        writer.writerow([csv_cell(c) for c in row.cells()])
+        writer.writerow([for_csv(c) for c in row.cells()])
     return buffer.getvalue()

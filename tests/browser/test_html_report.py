@@ -153,3 +153,32 @@ def test_the_diff_report_lists_gains_and_losses(tmp_path: Path) -> None:
     assert [r["data-status"] for r in rows] == ["gained", "lost"]
     assert "member of on-call" in "".join(dom.text)
     assert not any(tag == "img" for tag, _ in dom.elements)
+
+
+def test_the_cli_writes_the_demo_report_with_every_holder(tmp_path: Path) -> None:
+    """`audit --demo --format html` through the registry, opened in Chromium: every holder of
+    every instance of the demo is in that instance's row."""
+    from typer.testing import CliRunner
+
+    from iamcheck.cli import app
+
+    page = tmp_path / "demo.html"
+    at = "2026-11-27T12:00:00+00:00"
+    made = CliRunner().invoke(app, ["audit", "--demo", "--at", at, "-f", "html", "-o", str(page)])
+    assert made.exit_code == 0, made.output
+    as_json = CliRunner().invoke(app, ["audit", "--demo", "--at", at, "-f", "json"])
+    doc = json.loads(as_json.stdout)
+    done = _chromium(tmp_path, page, "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = _Dom()
+    dom.feed(done.stdout)
+    assert any(tag == "body" and a.get("data-ready") == "1" for tag, a in dom.elements)
+    for position, inst in enumerate(doc["instances"]):
+        expected = {h for s in doc["scopes"] if position in s["instances"] for h in s["holders"]}
+        found, inside = set(), False
+        for tag, attrs in dom.elements:
+            if tag == "tr":
+                inside = attrs.get("data-instance-id") == inst["id"]
+            elif inside and "allow-holder" in attrs.get("class", ""):
+                found.add(attrs["data-iam-id"])
+        assert found == expected and expected, inst["name"]

@@ -71,12 +71,18 @@ def _v1_view(request: Request) -> View:
     return lambda stored: shapes.v1_view(stored.body, roles, base, stored.written_in_v1)
 
 
+LAST_PERMIT = ("last_permit_at", "last_permit_frequency")
+
+
 def _v2_view(request: Request, fmt: str | None = None) -> View:
     roles, base = backend_of(request).roles, base_url(request)
 
     def view(stored: StoredPolicy) -> dict[str, Any]:
         policy = stored.body
         out = {**policy, "href": f"{base}/v2/policies/{policy['id']}"}
+        if fmt != "include_last_permit":  # served from the seed, and only when asked for
+            for key in LAST_PERMIT:
+                out.pop(key, None)
         if fmt == "display":  # IBM then lists each role's actions
             service = shapes.attribute_value(policy["resource"], "serviceName")
             enriched = []

@@ -1,0 +1,1 @@
+"""`iamcheck diff`: who gained and who lost console access between two reads (run, document)."""
