@@ -88,13 +88,15 @@ def run_audit(
     selection: Selection,
     at: datetime,
     expect: Expectations | None = None,
+    strict_context: bool = False,
 ) -> AuditReport:
     subjects = select_subjects(account, selection)
     instances = select_instances(account, selection)
     expected = expected_subjects(account, expect) if expect is not None else ()
     if subjects is not None:
         subjects = tuple(dict.fromkeys(subjects + expected))
-    result = decide_account(account, requirement, at, subjects=subjects, instances=instances)
+    result = decide_account(account, requirement, at, subjects=subjects, instances=instances,
+                            strict_context=strict_context)
     outcome = None
     if expect is not None:
         outcome = weigh(result, expected, expect.only_expected, expect.source)
@@ -210,6 +212,7 @@ class AuditOptions:
     at: str | None = None
     requirement: Path | None = None
     snapshot: Path | None = None
+    strict_context: bool = False
 
 
 def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
@@ -229,7 +232,7 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
     account = read_or_load(conn, req, opts.snapshot)
-    return run_audit(account, req, sel, when, expectations)
+    return run_audit(account, req, sel, when, expectations, opts.strict_context)
 
 
 def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:

@@ -28,5 +28,6 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "near_misses": body["near_misses"],
         "uncertain": body["uncertain"],
         "reasons": body["reasons"],
+        "context_rules": body["context_rules"],
         "roles_by_action": roles_by_action(result.roles, body["missing"]),
     }

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import At, RequirementFile, with_connection
+from iamcheck.cli._options import At, RequirementFile, StrictContext, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import AuditFormat
 
@@ -98,6 +98,7 @@ def audit(
             "--from-snapshot", metavar="FILE", help="Audit offline from a saved snapshot."
         ),
     ] = None,
+    strict_context: StrictContext = False,
 ) -> None:
     """Who can open the console of which instances, who is one role short, what is risky.
 
@@ -122,6 +123,7 @@ def audit(
             at=at,
             requirement=requirement,
             snapshot=from_snapshot,
+            strict_context=strict_context,
         )
         report = run_audit(conn, opts)
         text = render("audit", fmt.value, audit_document(report))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import At, RequirementFile, with_connection
+from iamcheck.cli._options import At, RequirementFile, StrictContext, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -39,6 +39,7 @@ def check(
             "--from-snapshot", metavar="FILE", help="Decide offline from a saved snapshot."
         ),
     ] = None,
+    strict_context: StrictContext = False,
 ) -> None:
     """Can this person open the console of this instance? Exit 0 allow, 1 deny, 3 unknown."""
     from iamcheck.formats import render
@@ -48,7 +49,7 @@ def check(
         from iamcheck.check.run import CheckOptions
         from iamcheck.check.run import check as run_check
 
-        opts = CheckOptions(instance, user, at, requirement, from_snapshot)
+        opts = CheckOptions(instance, user, at, requirement, from_snapshot, strict_context)
         result = run_check(conn, opts)
     if not quiet:
         typer.echo(render("check", fmt.value, check_document(result)), nl=False)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import with_connection
+from iamcheck.cli._options import StrictContext, with_connection
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -78,6 +78,7 @@ def console(
                      show_envvar=True,
                      help="noVNC's vnc.html to open (default: https://novnc.com/noVNC/vnc.html)."),
     ] = None,
+    strict_context: StrictContext = False,
 ) -> None:
     """Check everything that would make the console fail, then open it (serial by default).
 
@@ -108,6 +109,6 @@ def console(
         opts = ConsoleOptions(instance, vnc=not serial, force=force, yes=yes,
                               open_browser=open_browser, url_only=url_only,
                               preflight_only=preflight_only, json_out=fmt is CheckFormat.JSON,
-                              novnc_url=novnc_url)
+                              novnc_url=novnc_url, strict_context=strict_context)
         code = run_console(conn, opts, term)
     raise typer.Exit(int(code))

@@ -58,7 +58,8 @@ class Opened:
     websocket_url: str
 
 
-def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleType) -> Preflight:
+def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleType,
+                  strict_context: bool = False) -> Preflight:
     requirement = load_requirement(None)
     who = session.caller()
     account_id = session.settings.account_id or who.account_id
@@ -66,7 +67,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleTy
     unreadable = ""
     roles: dict[str, list[str]] = {}
     try:
-        result = run_check(session, requirement, None, ref)
+        result = run_check(session, requirement, None, ref, strict_context=strict_context)
     except Refused as err:  # a user may be refused some reads (403): VPC still decides
         instance = Lookup(session, account_id).instance(ref)
         caller = ConsoleUser(who.iam_id)
@@ -106,6 +107,7 @@ class ConsoleOptions:
     preflight_only: bool = False
     json_out: bool = False
     novnc_url: str | None = None
+    strict_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
     console_type: ConsoleType = "vnc" if opts.vnc else "serial"
     base = novnc_base(opts.novnc_url) if opts.vnc and not opts.url_only else None
     with open_session(replace(conn, demo_key=DEMO_CONSOLE_KEY)) as session:
-        pre = run_preflight(session, ref, console_type)
+        pre = run_preflight(session, ref, console_type, opts.strict_context)
         if opts.json_out and (opts.preflight_only or pre.failed):
             term.document(docs.document(pre), False)
         elif not opts.json_out:
