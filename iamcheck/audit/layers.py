@@ -11,7 +11,7 @@ from iamcheck.decide.layers import describe as describe_layer
 from iamcheck.model import AccountData, Instance, TrustedProfile
 
 
-def profile_part(profile: TrustedProfile) -> dict[str, Any]:
+def profile_part(profile: TrustedProfile, names: dict[str, str]) -> dict[str, Any]:
     """A profile as a subject (like a service ID), with its claim rules and links."""
     return {
         "iam_id": profile.iam_id, "kind": "trusted_profile", "email": "", "name": profile.name,
@@ -24,18 +24,24 @@ def profile_part(profile: TrustedProfile) -> dict[str, Any]:
             for r in profile.rules
         ],
         "linked": [link_part(link.cr_type, link.crn, link.namespace, link.resource_name,
-                             link.name) for link in profile.links],
+                             link.name, names) for link in profile.links],
     }
 
 
 def link_part(cr_type: str, crn: str, namespace: str, resource_name: str,
-              name: str) -> dict[str, Any]:
-    return {"cr_type": cr_type, "crn": crn, "namespace": namespace,
-            "resource_name": resource_name, "link_name": name}
+              name: str, names: dict[str, str]) -> dict[str, Any]:
+    """`instance`: the name of the linked VPC instance, when the audit read it."""
+    return {"cr_type": cr_type, "crn": crn, "instance": names.get(crn, ""),
+            "namespace": namespace, "resource_name": resource_name, "link_name": name}
+
+
+def _names(account: AccountData) -> dict[str, str]:
+    return {i.crn: i.name for i in account.instances if i.crn}
 
 
 def profiles_info(account: AccountData) -> dict[str, dict[str, Any]]:
-    return {p.iam_id: profile_part(p) for p in account.profiles}
+    names = _names(account)
+    return {p.iam_id: profile_part(p, names) for p in account.profiles}
 
 
 def instance_layers(account: AccountData, result: AccountResult,
@@ -53,7 +59,8 @@ def instance_layers(account: AccountData, result: AccountResult,
         "link_holders": [
             {"kind": h.kind, "verdict": h.verdict.value, "profile_iam_id": h.profile_iam_id,
              "profile_name": h.profile_name, "text": h.describe(),
-             **link_part(h.cr_type, h.crn, h.namespace, h.resource_name, h.link_name)}
+             **link_part(h.cr_type, h.crn, h.namespace, h.resource_name, h.link_name,
+                         _names(account))}
             for h in result.link_holders(instance.id)
         ],
     }

@@ -29,5 +29,6 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "uncertain": body["uncertain"],
         "reasons": body["reasons"],
         "context_rules": body["context_rules"],
+        "layer_gaps": [{"layer": g.layer, "reason": g.reason} for g in result.layer_gaps],
         "roles_by_action": roles_by_action(result.roles, body["missing"]),
     }

@@ -15,7 +15,17 @@ from iamcheck.errors import BadInput, ExitCode
 from iamcheck.ibm import access_groups, global_search, iam_policy
 from iamcheck.ibm.session import IbmSession
 from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
-from iamcheck.model import AccessGroup, AccountData, Gap, GroupRule, Instance, Role, ServiceId, User
+from iamcheck.model import (
+    AccessGroup,
+    AccountData,
+    Gap,
+    GroupRule,
+    Instance,
+    LayerGap,
+    Role,
+    ServiceId,
+    User,
+)
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.access import AccessReader, Holder
 from iamcheck.read.gaps import Refusals
@@ -44,6 +54,7 @@ class CheckResult:
     subject: User | ServiceId
     instance: Instance
     roles: tuple[Role, ...] = ()
+    layer_gaps: tuple[LayerGap, ...] = ()  # V5: profiles or CBR rules it could not read
 
     @property
     def exit_code(self) -> ExitCode:
@@ -83,7 +94,8 @@ def check_offline(account: AccountData, req: Requirement, uref: UserRef | None,
     instance = lookup.instances([iref])[0]
     decision = decide(account, req, subject.iam_id, instance, when,
                       strict_context=strict_context)
-    return CheckResult(decision, account.account_id, subject, instance, account.roles)
+    return CheckResult(decision, account.account_id, subject, instance, account.roles,
+                       account.layer_gaps)
 
 
 __all__ = ["CheckOptions", "CheckResult", "check", "check_document", "run_check"]
@@ -166,7 +178,7 @@ def run_check(
                 gaps=refused.gaps()), profiles, context)
             decision = decide(data, requirement, subject.iam_id, instance, at,
                               strict_context=strict_context)
-    return CheckResult(decision, account_id, subject, instance, tuple(roles))
+    return CheckResult(decision, account_id, subject, instance, tuple(roles), data.layer_gaps)
 
 
 def with_layers(data: AccountData, profiles: Profiles, context: ContextRules) -> AccountData:

@@ -66,6 +66,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleTy
     decision: Decision | None = None
     unreadable = ""
     roles: dict[str, list[str]] = {}
+    cbr_unread = ""
     try:
         result = run_check(session, requirement, None, ref, strict_context=strict_context)
     except Refused as err:  # a user may be refused some reads (403): VPC still decides
@@ -77,6 +78,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleTy
         subject = result.subject
         caller = ConsoleUser(subject.iam_id, subject.email if isinstance(subject, User) else "")
         roles = roles_by_action(result.roles, decision.missing)
+        cbr_unread = next((g.reason for g in result.layer_gaps if g.layer == "cbr"), "")
     region = {r.name: r for r in vpc.list_regions(session)}.get(instance.region)
     if region is None:
         raise ApiFailure(f"VPC lists no region {instance.region} for instance {instance.name}")
@@ -84,7 +86,8 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleTy
         image = vpc.get_boot_image(session, region, instance)
     except Refused:
         image = None
-    items = preflight(caller, instance, image, console_type, decision, roles, unreadable)
+    items = preflight(caller, instance, image, console_type, decision, roles, unreadable,
+                      cbr_unread)
     return Preflight(caller, instance, region, image, console_type, tuple(items))
 
 
