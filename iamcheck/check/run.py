@@ -108,12 +108,15 @@ def run_check(
     instance_ref: InstanceRef,
     at: datetime | None = None,
     strict_context: bool = False,
+    profiles: bool = True,
 ) -> CheckResult:
     """The verdict for one pair in at most 8 requests plus one per group of the user, plus the
     CBR rules on `is` (1) and one per zone those covering the instance name; more only to
     explain a verdict that is not allow (then, for a user, the trusted profiles: 1 per page,
     1 per profile for its claim rules, 1 per profile with a SAML rule for its policies), or to
-    check iamcheck's own rights when the user is someone else (README, "Performance")."""
+    check iamcheck's own rights when the user is someone else (README, "Performance").
+    `profiles=False` leaves trusted profiles out (the console opens with the caller's own key,
+    which no profile changes)."""
     caller = session.caller()
     account_id = session.settings.account_id or caller.account_id
     at = at or datetime.now(UTC)
@@ -165,7 +168,7 @@ def run_check(
             )
             profiles_f = (layers.submit(read_profiles, session, account_id, pool, links=False,
                                       policies=True)
-                          if isinstance(subject, User) else None)
+                          if profiles and isinstance(subject, User) else None)
             extra = _federated_groups(session, account_id, subject, groups, refused, access)
             policies += reader.group_policies(extra)
             theirs = {g.id for g in groups + extra}
