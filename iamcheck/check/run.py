@@ -175,10 +175,10 @@ def run_check(
             policies += [p for p in deleted_f.result()
                          if p.subject_value("iam_id") == subject.iam_id
                          or p.subject_value("access_group_id") in theirs]
-            theirs = profiles_f.result() if profiles_f is not None else Profiles()
+            applicable = profiles_f.result() if profiles_f is not None else Profiles()
             data = with_layers(one_subject_account(
                 account_id, at, subject, groups, policies, roles, (instance,), could_join=extra,
-                gaps=refused.gaps()), theirs, context)
+                gaps=refused.gaps()), applicable, context)
             decision = decide(data, requirement, subject.iam_id, instance, at,
                               strict_context=strict_context)
     return CheckResult(decision, account_id, subject, instance, tuple(roles), data.layer_gaps)
