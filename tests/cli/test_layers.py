@@ -221,3 +221,19 @@ def test_a_caller_who_may_not_read_profiles_keeps_a_denied_user_unknown(run: Inv
     assert "trusted profiles could not be read" in doc["reasons"][0]["text"]
     assert NOREAD  # the owner, who reads everything, finds the same user denied there
     assert run("check", "-u", "sre@example.com", "-i", REPORTED["name"], "-q").exit_code == 1
+
+
+def test_a_snapshot_carries_profiles_rules_and_layer_gaps(run: Invoke, tmp_path: Any) -> None:
+    saved = tmp_path / "account.json"
+    assert run("snapshot", "-o", str(saved)).exit_code == 0
+    offline = run("audit", "--from-snapshot", str(saved), "-f", "json").json()
+    online = run("audit", "-f", "json").json()
+    for key in ("layer_gaps",):
+        assert offline[key] == online[key]
+    assert [i["context_rules"] for i in offline["instances"]] == \
+        [i["context_rules"] for i in online["instances"]]
+    assert [s for s in offline["subjects"] if s["kind"] == "trusted_profile"] == \
+        [s for s in online["subjects"] if s["kind"] == "trusted_profile"]
+    strict = run("check", "--from-snapshot", str(saved), "-u", "noread@example.com", "-i",
+                 WALLED["name"], "--strict-context", "-q")
+    assert strict.exit_code == 3
