@@ -35,6 +35,11 @@ POLICIES = "GET /v2/policies"
 INSTANCES = "GET /vpc/{region}/v1/instances"
 SEARCH = "POST /v3/resources/search"
 DISPLAY = "GET /v2/policies/{id}"  # R2: format=display, for a role no catalogue lists
+PROFILES = "GET /v1/profiles"
+PROFILE_RULES = "GET /v1/profiles/{profile_id}/rules"
+PROFILE_LINKS = "GET /v1/profiles/{profile_id}/links"
+CBR_RULES = "GET /v1/rules"
+CBR_ZONE = "GET /v1/zones/{zone_id}"
 
 
 def pages(n: int, size: int = PAGE) -> int:
@@ -66,6 +71,12 @@ def _policies_of(data: AccountData, key: str, value: str, state: str = "active")
     return sum(1 for p in data.policies if p.state == state and p.subject_value(key) == value)
 
 
+def _zones(rules: list[Any]) -> int:
+    """The zones the CBR rules name: each is read once, in full."""
+    return len({z.strip() for r in rules for c in r.contexts for a in c.attributes
+                if a.name == "networkZoneId" for z in a.value.split(",") if z.strip()})
+
+
 def audit_formula(data: AccountData, caller: str, regions: int) -> Counter[str]:
     """The README's formula, from the sizes of what the audit read."""
     members = Counter(m.group_id for m in data.memberships)
@@ -93,6 +104,13 @@ def audit_formula(data: AccountData, caller: str, regions: int) -> Counter[str]:
         SEARCH: pages(listed, SEARCH_PAGE) if listed is not None else 0,
         DISPLAY: sum(1 for p in data.policies
                      if p.state == "active" and _unlisted(p.role_ids, list(data.roles))),
+        # P5, G1: the profiles (one paged list, then each one's claim rules and links) and
+        # the CBR rules on `is` with every zone they name
+        PROFILES: pages(len(data.profiles)),
+        PROFILE_RULES: len(data.profiles),
+        PROFILE_LINKS: len(data.profiles),
+        CBR_RULES: 1,
+        CBR_ZONE: _zones(list(data.cbr_rules)),
     })
 
 
@@ -145,10 +163,26 @@ def _seed_policies_unlisted(seed: dict[str, Any], subjects: list[str],
                and _unlisted([r["role_id"] for r in p["control"]["grant"]["roles"]], catalogue))
 
 
+def _covering_zones(seed: dict[str, Any], instance: dict[str, Any]) -> int:
+    """The zones named by the seed's CBR rules on `is` that name this instance or none."""
+    zones = set()
+    for rule in seed.get("cbr_rules", []):
+        if rule.get("enforcement_mode") == "disabled":
+            continue  # listed, never read further
+        attrs = {a["name"]: a["value"] for r in rule["resources"] for a in r["attributes"]}
+        if attrs.get("serviceName") == "is" and attrs.get("instanceId", instance["id"]) == \
+                instance["id"]:
+            zones |= {z for c in rule["contexts"] for a in c["attributes"]
+                      if a["name"] == "networkZoneId" for z in a["value"].split(",")}
+    return len(zones)
+
+
 def check_formula(seed: dict[str, Any], iam_id: str, caller: str, by_crn: bool,
-                  allowed: bool, catalogue: list[Role]) -> tuple[int, int, int]:
+                  allowed: bool, catalogue: list[Role],
+                  instance: dict[str, Any]) -> tuple[int, int, int]:
     """By the README's formula: (requests to reach the verdict, requests that explain it or
-    check iamcheck's own rights, the budget: 8 + the groups IBM lists for the user)."""
+    check iamcheck's own rights, the budget: 9 + the groups IBM lists for the user + the zones
+    of the CBR rules on the instance)."""
     groups = _user_groups(seed, iam_id)
     tags = _tagged(seed, [iam_id, *groups])
     is_user = any(u["iam_id"] == iam_id for u in seed["users"])
@@ -156,7 +190,8 @@ def check_formula(seed: dict[str, Any], iam_id: str, caller: str, by_crn: bool,
             + pages(_seed_policies(seed, "iam_id", iam_id))
             + sum(pages(_seed_policies(seed, "access_group_id", g)) for g in groups)
             + (1 if by_crn and tags else 0)
-            + _seed_policies_unlisted(seed, [iam_id, *groups], catalogue))
+            + _seed_policies_unlisted(seed, [iam_id, *groups], catalogue)
+            + 1 + _covering_zones(seed, instance))  # the CBR rules on `is`, their zones
     extra = 0
     if not allowed:
         deleted = sum(1 for p in seed.get("policies", []) if p.get("state") == "deleted")
@@ -168,13 +203,19 @@ def check_formula(seed: dict[str, Any], iam_id: str, caller: str, by_crn: bool,
             extra += pages(len(every)) + len(could)
             extra += sum(pages(_seed_policies(seed, "access_group_id", g["id"])) for g in could)
             extra += _seed_policies_unlisted(seed, [g["id"] for g in could], catalogue)
+        if is_user:  # P5: the profiles, their claim rules, the policies of those with a SAML rule
+            profiles = seed.get("trusted_profiles", [])
+            saml = [p for p in profiles if any(r.get("type") == "Profile-SAML"
+                                               for r in p.get("rules", []))]
+            extra += pages(len(profiles)) + len(profiles) + sum(
+                pages(_seed_policies(seed, "iam_id", p["iam_id"])) for p in saml)
     # iamcheck's own rights, to trust what it may not see (V5): for someone else always; for
     # the caller, to know it may read the dynamic rules of groups it is not in (P3)
     if iam_id != caller or (is_user and not allowed):
         mine = _user_groups(seed, caller)
         extra += 1 + pages(_seed_policies(seed, "iam_id", caller)) + sum(
             pages(_seed_policies(seed, "access_group_id", g)) for g in mine)
-    return base, extra, 8 + len(groups)
+    return base, extra, 9 + len(groups) + _covering_zones(seed, instance)
 
 
 def test_check_fits_eight_requests_plus_one_per_group_of_the_user(demo: Emulator) -> None:
@@ -194,8 +235,9 @@ def test_check_fits_eight_requests_plus_one_per_group_of_the_user(demo: Emulator
                                    instance_ref(ref))
                 made = sum(demo.request_counts().values())
                 allowed = result.decision.verdict is Verdict.ALLOW
+                record = next(i for i in seed["instances"] if i["name"] == name)
                 base, extra, budget = check_formula(seed, iam_id, caller, by_crn, allowed,
-                                                    catalogue)
+                                                    catalogue, record)
                 assert made == base + extra, (iam_id, name, by_crn, result.decision.verdict)
                 assert base <= budget
                 if iam_id == caller and allowed:

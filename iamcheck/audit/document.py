@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from iamcheck.audit.exposure import exposure_part, exposures
+from iamcheck.audit.layers import instance_layers, layer_gaps_part, profiles_info
 from iamcheck.audit.run import AuditReport
 from iamcheck.decide import Grant, Scope, Verdict
 from iamcheck.model import ServiceId, User
@@ -23,7 +24,7 @@ AUDIT_SCHEMA_VERSION = 2  # 2: instance sets under `scopes`, referred to by id
 
 def _subject_info(report: AuditReport) -> dict[str, dict[str, Any]]:
     subjects: list[User | ServiceId] = [*report.account.users, *report.account.service_ids]
-    return {s.iam_id: subject_part(s) for s in subjects}
+    return {**{s.iam_id: subject_part(s) for s in subjects}, **profiles_info(report.account)}
 
 
 def _through(grants: Iterable[Grant]) -> list[dict[str, Any]]:
@@ -126,6 +127,7 @@ def _instances(report: AuditReport) -> list[dict[str, Any]]:
                 "name": names.get(inst.resource_group_id, ""),
             },
             "access_tags": sorted(inst.access_tags),
+            **instance_layers(report.account, report.result, inst),
         }
         for inst in report.result.instances
     ]
@@ -175,6 +177,7 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
         ],
         "gaps": [{"what": g.what, "reason": g.reason} for g in report.account.gaps],
         "rule_exposures": [exposure_part(e, position) for e in exposures(report.result)],
+        "layer_gaps": layer_gaps_part(report.account),
     }
     if report.with_claims:
         doc["decided_with_claims"] = [s for s in report.result.subjects

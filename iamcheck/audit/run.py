@@ -94,6 +94,7 @@ def run_audit(
     expect: Expectations | None = None,
     claims: Claims | None = None,
     unused_days: int = DEFAULT_UNUSED_DAYS,
+    strict_context: bool = False,
 ) -> AuditReport:
     subjects = select_subjects(account, selection)
     instances = select_instances(account, selection)
@@ -101,7 +102,7 @@ def run_audit(
     if subjects is not None:
         subjects = tuple(dict.fromkeys(subjects + expected))
     result = decide_account(account, requirement, at, subjects=subjects, instances=instances,
-                            claims=claims)
+                            claims=claims, strict_context=strict_context)
     outcome = None
     if expect is not None:
         outcome = weigh(result, expected, expect.only_expected, expect.source)
@@ -228,6 +229,7 @@ class AuditOptions:
     snapshot: Path | None = None
     claims: Path | None = None
     unused_days: int = DEFAULT_UNUSED_DAYS
+    strict_context: bool = False
 
 
 def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
@@ -250,7 +252,8 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
     req = requirement_from(opts.requirement)
     claims = load_claims(opts.claims)
     account = read_or_load(conn, req, opts.snapshot)
-    return run_audit(account, req, sel, when, expectations, claims, opts.unused_days)
+    return run_audit(account, req, sel, when, expectations, claims, opts.unused_days,
+                     opts.strict_context)
 
 
 def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:

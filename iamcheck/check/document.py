@@ -28,5 +28,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "near_misses": body["near_misses"],
         "uncertain": body["uncertain"],
         "reasons": body["reasons"],
+        "context_rules": body["context_rules"],
+        "layer_gaps": [{"layer": g.layer, "reason": g.reason} for g in result.layer_gaps],
         "roles_by_action": roles_by_action(result.roles, body["missing"]),
     }

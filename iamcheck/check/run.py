@@ -24,6 +24,7 @@ from iamcheck.model import (
     Gap,
     GroupRule,
     Instance,
+    LayerGap,
     Role,
     ServiceId,
     User,
@@ -31,6 +32,13 @@ from iamcheck.model import (
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.access import AccessReader, Holder
 from iamcheck.read.gaps import Refusals
+from iamcheck.read.layers import (
+    ContextRules,
+    Profiles,
+    layer_gaps,
+    read_context_rules,
+    read_profiles,
+)
 from iamcheck.read.lookup import AccountLookup, Lookup
 from iamcheck.read.one_subject import one_subject_account
 from iamcheck.read.rights import GROUPS, OwnAccess, own_access
@@ -48,6 +56,7 @@ class CheckResult:
     subject: User | ServiceId
     instance: Instance
     roles: tuple[Role, ...] = ()
+    layer_gaps: tuple[LayerGap, ...] = ()  # V5: profiles or CBR rules it could not read
 
     @property
     def exit_code(self) -> ExitCode:
@@ -64,6 +73,7 @@ class CheckOptions:
     requirement: Path | None = None
     snapshot: Path | None = None
     claims: Path | None = None
+    strict_context: bool = False
 
 
 def check(conn: Connection, opts: CheckOptions) -> CheckResult:
@@ -73,21 +83,24 @@ def check(conn: Connection, opts: CheckOptions) -> CheckResult:
     req = requirement_from(opts.requirement)
     claims = load_claims(opts.claims)
     if opts.snapshot is not None:
-        return check_offline(snapshots.load(opts.snapshot), req, uref, iref, when, claims)
+        return check_offline(snapshots.load(opts.snapshot), req, uref, iref, when, claims,
+                             opts.strict_context)
     with open_session(conn) as session:
-        return run_check(session, req, uref, iref, when, claims)
+        return run_check(session, req, uref, iref, when, claims, opts.strict_context)
 
 
 def check_offline(account: AccountData, req: Requirement, uref: UserRef | None,
-                  iref: InstanceRef, when: datetime,
-                  claims: Claims | None = None) -> CheckResult:
+                  iref: InstanceRef, when: datetime, claims: Claims | None = None,
+                  strict_context: bool = False) -> CheckResult:
     if uref is None:
         raise BadInput("--user is required with --from-snapshot (a snapshot has no caller)")
     lookup = AccountLookup(account)
     subject = lookup.subject(uref)
     instance = lookup.instances([iref])[0]
-    decision = decide(account, req, subject.iam_id, instance, when, claims=claims)
-    return CheckResult(decision, account.account_id, subject, instance, account.roles)
+    decision = decide(account, req, subject.iam_id, instance, when, claims=claims,
+                      strict_context=strict_context)
+    return CheckResult(decision, account.account_id, subject, instance, account.roles,
+                       account.layer_gaps)
 
 
 __all__ = ["CheckOptions", "CheckResult", "check", "check_document", "run_check"]
@@ -100,18 +113,23 @@ def run_check(
     instance_ref: InstanceRef,
     at: datetime | None = None,
     claims: Claims | None = None,
+    strict_context: bool = False,
+    profiles: bool = True,
 ) -> CheckResult:
-    """The verdict for one pair in at most 8 requests plus one per group of the user; more
-    only to explain a verdict that is not allow (deleted policies, the dynamic rules of the
-    groups a user is not in), to read a child role catalogue or a policy's display roles when
-    the catalogue does not expand a role (R2), or to check iamcheck's own rights when the user
-    is someone else (docs/performance.md gives the count)."""
+    """The verdict for one pair in at most 8 requests plus one per group of the user, plus the
+    CBR rules on `is` (1) and one per zone those covering the instance name; more only to
+    explain a verdict that is not allow (then, for a user, the trusted profiles: 1 per page,
+    1 per profile for its claim rules, 1 per profile with a SAML rule for its policies), or to
+    check iamcheck's own rights when the user is someone else (README, "Performance").
+    `profiles=False` leaves trusted profiles out (the console opens with the caller's own key,
+    which no profile changes)."""
     caller = session.caller()
     account_id = session.settings.account_id or caller.account_id
     at = at or datetime.now(UTC)
     lookup = Lookup(session, account_id)
     refused = Refusals()  # V5: a refused read keeps the verdicts it touches unknown
-    with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool:
+    with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool, \
+            ThreadPoolExecutor(max_workers=2) as layers:  # they wait on `pool`, never it on them
         subject_f = pool.submit(lookup.subject, user or UserRef("iam_id", caller.iam_id))
         instance_f = pool.submit(lookup.instance, instance_ref)
         def read_one(gap: Gap, default: object, fn: Callable[..., object],
@@ -134,15 +152,19 @@ def run_check(
                 global_search.access_tags_of, session, account_id, instance.crn, default=None
             )
             instance = replace(instance, access_tags=tags) if tags is not None else instance
+        context_f = layers.submit(read_context_rules, session, account_id, pool, (instance,))
         roles = roles_f.result()
         access = access_f.result() if access_f is not None else None
         if access is not None:
             for gap in access.subject_gaps(subject.iam_id):
                 refused.add(gap)
         policies = with_display(session, requirement, roles, policies, pool, read_one)
-        data = one_subject_account(account_id, at, subject, groups, policies, roles,
-                                   (instance,), gaps=refused.gaps())
-        decision = decide(data, requirement, subject.iam_id, instance, at, claims=claims)
+        context = context_f.result()
+        data = with_layers(one_subject_account(account_id, at, subject, groups, policies, roles,
+                                               (instance,), gaps=refused.gaps()),
+                           Profiles(), context)
+        decision = decide(data, requirement, subject.iam_id, instance, at, claims=claims,
+                          strict_context=strict_context)
         if decision.verdict is not Verdict.ALLOW:
             # Only now is it worth reading what can change the explanation or the verdict:
             # deleted policies (near misses, P2) and groups the user could join by rule (P3).
@@ -152,6 +174,9 @@ def run_check(
                 Gap("", "", who), iam_policy.list_policies, session, account_id,
                 state="deleted", default=[]
             )
+            profiles_f = (layers.submit(read_profiles, session, account_id, pool, links=False,
+                                      policies=True)
+                          if profiles and isinstance(subject, User) else None)
             extra = _federated_groups(session, account_id, subject, groups, refused, access)
             policies += reader.group_policies(extra)
             theirs = {g.id for g in groups + extra}
@@ -159,10 +184,20 @@ def run_check(
                          if p.subject_value("iam_id") == subject.iam_id
                          or p.subject_value("access_group_id") in theirs]
             policies = with_display(session, requirement, roles, policies, pool, read_one)
-            data = one_subject_account(account_id, at, subject, groups, policies, roles,
-                                       (instance,), could_join=extra, gaps=refused.gaps())
-            decision = decide(data, requirement, subject.iam_id, instance, at, claims=claims)
-    return CheckResult(decision, account_id, subject, instance, tuple(roles))
+            applicable = profiles_f.result() if profiles_f is not None else Profiles()
+            data = with_layers(one_subject_account(
+                account_id, at, subject, groups, policies, roles, (instance,), could_join=extra,
+                gaps=refused.gaps()), applicable, context)
+            decision = decide(data, requirement, subject.iam_id, instance, at, claims=claims,
+                              strict_context=strict_context)
+    return CheckResult(decision, account_id, subject, instance, tuple(roles), data.layer_gaps)
+
+
+def with_layers(data: AccountData, profiles: Profiles, context: ContextRules) -> AccountData:
+    """The one-subject account with the profiles (and their policies) and CBR rules read."""
+    return replace(data, policies=data.policies + profiles.policies, profiles=profiles.profiles,
+                   cbr_rules=context.rules, cbr_zones=context.zones,
+                   layer_gaps=layer_gaps(profiles, context))
 
 
 def _federated_groups(

@@ -23,6 +23,14 @@ At = Annotated[
         help="Decide as of this ISO 8601 time with a UTC offset (default: now).",
     ),
 ]
+StrictContext = Annotated[
+    bool,
+    typer.Option(
+        "--strict-context",
+        help="Treat an allow that an enforced context-based restriction rule covers as unknown "
+        "(exit 3): iamcheck cannot see the request's network, endpoint or MFA.",
+    ),
+]
 RequirementFile = Annotated[
     Path | None,
     typer.Option("--requirement", metavar="FILE", help="Requirement file (default: VPC console)."),

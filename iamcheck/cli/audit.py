@@ -15,6 +15,7 @@ from iamcheck.cli._options import (
     OutputFile,
     Quiet,
     RequirementFile,
+    StrictContext,
     format_option,
     with_connection,
 )
@@ -150,6 +151,7 @@ def audit(
             rich_help_panel=REVIEW,
         ),
     ] = None,
+    strict_context: StrictContext = False,
 ) -> None:
     """Who can open the console of which instances, who is one role short, what is risky.
 
@@ -179,6 +181,7 @@ def audit(
             snapshot=from_snapshot,
             claims=claims,
             unused_days=unused_days,
+            strict_context=strict_context,
         )
         if plan is not None or with_policy is not None:
             from iamcheck.audit.change import ChangeFiles, review

@@ -14,6 +14,7 @@ from iamcheck.cli._options import (
     ClaimsFile,
     Quiet,
     RequirementFile,
+    StrictContext,
     format_option,
     with_connection,
 )
@@ -44,6 +45,7 @@ def check(
         ),
     ] = None,
     claims: ClaimsFile = None,
+    strict_context: StrictContext = False,
 ) -> None:
     """Can this person open the console of this instance? Exit 0 allow, 1 deny, 3 unknown."""
     from iamcheck.formats import render
@@ -53,7 +55,8 @@ def check(
         from iamcheck.check.run import CheckOptions
         from iamcheck.check.run import check as run_check
 
-        opts = CheckOptions(instance, user, at, requirement, from_snapshot, claims)
+        opts = CheckOptions(instance, user, at, requirement, from_snapshot, claims,
+                            strict_context)
         result = run_check(conn, opts)
     if not quiet:
         text = render("check", fmt.value, check_document(result))

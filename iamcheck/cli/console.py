@@ -11,7 +11,13 @@ import typer
 
 from iamcheck.cli._colour import paint
 from iamcheck.cli._errors import exit_on_error
-from iamcheck.cli._options import ClaimsFile, Quiet, format_option, with_connection
+from iamcheck.cli._options import (
+    ClaimsFile,
+    Quiet,
+    StrictContext,
+    format_option,
+    with_connection,
+)
 from iamcheck.connection import Connection
 from iamcheck.formats import CheckFormat
 
@@ -79,6 +85,7 @@ def console(
                      help="noVNC's vnc.html to open (default: https://novnc.com/noVNC/vnc.html)."),
     ] = None,
     claims: ClaimsFile = None,
+    strict_context: StrictContext = False,
 ) -> None:
     """Check everything that would make the console fail, then open it (serial by default).
 
@@ -112,6 +119,7 @@ def console(
         opts = ConsoleOptions(instance, vnc=not serial, force=force, yes=yes,
                               open_browser=open_browser, url_only=url_only,
                               preflight_only=preflight_only, json_out=fmt is CheckFormat.JSON,
-                              novnc_url=novnc_url, claims=claims)
+                              novnc_url=novnc_url, claims=claims,
+                              strict_context=strict_context)
         code = run_console(conn, opts, term)
     raise typer.Exit(int(code))

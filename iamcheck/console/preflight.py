@@ -17,7 +17,8 @@ from iamcheck.ibm.vpc_values import ConsoleType, ImageInfo
 from iamcheck.model import Instance
 
 Status = Literal["pass", "fail", "warn"]
-Check = Literal["access", "running", "console_type", "serial_kernel", "password"]  # stable keys
+Check = Literal["access", "context", "running", "console_type", "serial_kernel",
+                "password"]  # stable keys
 PASS: Status = "pass"
 FAIL: Status = "fail"
 WARN: Status = "warn"
@@ -188,15 +189,34 @@ def preflight(
     decision: Decision | None,
     roles_by_action: Mapping[str, Sequence[str]],
     unreadable: str = "",
+    cbr_unread: str = "",
 ) -> list[PreflightItem]:
     items = [
         access_item(caller, instance, decision, roles_by_action, unreadable),
+        *context_items(decision, cbr_unread),
         running_item(instance),
         console_type_item(instance, image, console_type),
         serial_kernel_item(image, console_type),
         password_item(instance, image),
     ]
     return [item for item in items if item is not None]
+
+
+def context_items(decision: Decision | None, cbr_unread: str = "") -> list[PreflightItem]:
+    """G1: each CBR rule on the instance; IAM's allow does not pass an enforcing rule. V5:
+    rules iamcheck may not read could refuse the console token all the same."""
+    if decision is None:
+        return []
+    lead = "allowed by IAM; " if decision.verdict is Verdict.ALLOW else ""
+    unread = [PreflightItem("context", WARN, f"{lead}context-based restriction rules could not "
+                            f"be read ({cbr_unread}): a rule iamcheck cannot see may refuse the "
+                            "console", "grant iamcheck's identity Viewer on Context Based "
+                            "Restrictions to see them")] if cbr_unread else []
+    return unread + [PreflightItem("context", WARN if rule.enforced else PASS,
+                                   lead + rule.describe(),
+                                   "open the console from a network the rule allows"
+                                   if rule.enforced else "")
+                     for rule in decision.context_rules]
 
 
 def outcome(items: Sequence[PreflightItem]) -> ExitCode:

@@ -61,15 +61,19 @@ class Opened:
 
 
 def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleType,
-                  claims: Claims | None = None) -> Preflight:
+                  claims: Claims | None = None,
+                  strict_context: bool = False) -> Preflight:
     requirement = load_requirement(None)
     who = session.caller()
     account_id = session.settings.account_id or who.account_id
     decision: Decision | None = None
     unreadable = ""
     roles: dict[str, list[str]] = {}
+    cbr_unread = ""
     try:
-        result = run_check(session, requirement, None, ref, claims=claims)
+        # the console token is asked for with the caller's own key: no profile helps (P5)
+        result = run_check(session, requirement, None, ref, claims=claims,
+                           strict_context=strict_context, profiles=False)
     except Refused as err:  # a user may be refused some reads (403): VPC still decides
         instance = Lookup(session, account_id).instance(ref)
         caller = ConsoleUser(who.iam_id)
@@ -79,6 +83,7 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleTy
         subject = result.subject
         caller = ConsoleUser(subject.iam_id, subject.email if isinstance(subject, User) else "")
         roles = roles_by_action(result.roles, decision.missing)
+        cbr_unread = next((g.reason for g in result.layer_gaps if g.layer == "cbr"), "")
     region = {r.name: r for r in vpc.list_regions(session)}.get(instance.region)
     if region is None:
         raise ApiFailure(f"VPC lists no region {instance.region} for instance {instance.name}")
@@ -86,7 +91,8 @@ def run_preflight(session: IbmSession, ref: InstanceRef, console_type: ConsoleTy
         image = vpc.get_boot_image(session, region, instance)
     except Refused:
         image = None
-    items = preflight(caller, instance, image, console_type, decision, roles, unreadable)
+    items = preflight(caller, instance, image, console_type, decision, roles, unreadable,
+                      cbr_unread)
     return Preflight(caller, instance, region, image, console_type, tuple(items))
 
 
@@ -110,6 +116,7 @@ class ConsoleOptions:
     json_out: bool = False
     novnc_url: str | None = None
     claims: Path | None = None
+    strict_context: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,7 +162,7 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
     console_type: ConsoleType = "vnc" if opts.vnc else "serial"
     base = novnc_base(opts.novnc_url) if opts.vnc and not opts.url_only else None
     with open_session(replace(conn, demo_key=DEMO_CONSOLE_KEY)) as session:
-        pre = run_preflight(session, ref, console_type, claims)
+        pre = run_preflight(session, ref, console_type, claims, opts.strict_context)
         if opts.json_out and (opts.preflight_only or pre.failed):
             term.document(docs.document(pre), False)
         elif not opts.json_out:

@@ -329,6 +329,9 @@ def audit_sections(doc: dict[str, Any]) -> list[Section]:
     idx = Index(doc)
     sections = [who_can_open(doc, idx), by_instance(doc, idx), one_short(doc, idx),
                 uncertain(doc, idx), findings(doc)]
+    from iamcheck.formats._layers import layer_sections  # it builds on Section, defined here
+
+    sections += layer_sections(doc)
     if doc.get("gaps"):
         sections.append(gaps(doc))
     if doc.get("expectations") is not None:

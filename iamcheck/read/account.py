@@ -29,6 +29,7 @@ from iamcheck.model import (
     ServiceId,
 )
 from iamcheck.read.gaps import Later, Refusals
+from iamcheck.read.layers import layer_gaps, read_context_rules, read_profiles
 from iamcheck.read.progress import Progress
 from iamcheck.read.rights import GROUPS, NOTHING_LISTED, OwnAccess, own_access
 from iamcheck.read.roles import read_catalogue, with_display
@@ -61,7 +62,8 @@ def read_account(
     # `late` runs the tag search, which can start only once the policies are read, beside the
     # queue of one-page reads rather than behind it; the session bounds what is in flight.
     with ThreadPoolExecutor(max_workers=session.settings.concurrency) as pool, \
-            ThreadPoolExecutor(max_workers=1) as late:
+            ThreadPoolExecutor(max_workers=1) as late, \
+            ThreadPoolExecutor(max_workers=2) as layers:  # they wait on `pool`, never it on them
 
         def read(gap: Gap | Later, default: Any, fn: Callable[..., Any], *args: Any,
                  **kwargs: Any) -> Future[Any]:
@@ -87,6 +89,8 @@ def read_account(
         resource_groups = read(listing("the account's resource groups"), [],
                                resource_manager.list_resource_groups, session, account_id)
         regions = read(listing("the VPC regions"), [], vpc.list_regions, session)
+        profiles = layers.submit(read_profiles, session, account_id, pool)  # P5, V5
+        context = layers.submit(read_context_rules, session, account_id, pool)  # G1, V5
         progress.step("users, groups, policies and roles")
         # Without a role on IAM Access Groups, members and rules are refused: not asked for.
         group_list = groups.result() if access.holds(GROUPS) else []
@@ -129,6 +133,10 @@ def read_account(
         roles=tuple(roles.result()),
         resource_groups=tuple(resource_groups.result()),
         instances=tuple(instances),
+        profiles=profiles.result().profiles,
+        cbr_zones=context.result().zones,
+        cbr_rules=context.result().rules,
+        layer_gaps=layer_gaps(profiles.result(), context.result()),
     )
     return replace(data, gaps=access.audit_gaps(data) + refused.gaps(data, access))
 

@@ -24,6 +24,8 @@ def _audit_verdicts(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
     instances = [i["id"] for i in doc["instances"]]
     scopes = {s["id"]: [instances[k] for k in s["instances"]] for s in doc["scopes"]}
     for subject in doc["subjects"]:
+        if subject["kind"] == "trusted_profile":
+            continue  # a subject of the audit (P5), not a person `check --user` takes
         allowed = {i for entry in subject["can_open"] for i in scopes[entry["scope"]]}
         unknown = {i for ref in subject["unknown"] for i in scopes[ref]}
         for inst in instances:

@@ -146,7 +146,8 @@ def test_per_service_urls_from_ibm_sdk_variables(demo: Emulator, cli: Invoke) ->
     env = {"IBMCLOUD_API_KEY": demo.apikey, "IAM_IDENTITY_URL": url,
            "IAM_POLICY_MANAGEMENT_URL": url, "IAM_ACCESS_GROUPS_URL": url,
            "USER_MANAGEMENT_URL": url, "RESOURCE_MANAGER_URL": url, "GLOBAL_SEARCH_URL": url,
-           "GLOBAL_TAGGING_URL": url, "VPC_URL": f"{url}/v1"}
+           "GLOBAL_TAGGING_URL": url, "CONTEXT_BASED_RESTRICTIONS_URL": url,
+           "VPC_URL": f"{url}/v1"}
     run = cli("check", "-u", ALLOWED[0], "-i", ALLOWED[1], "--at", AT, env=env)
     assert run.exit_code == ExitCode.OK, run.stderr
 

@@ -73,6 +73,7 @@ def test_partial_rights_leave_gaps_and_no_allow(run: Any, tmp_path: Path) -> Non
     # HALF cannot read the access groups, so not their dynamic rules either: under P3 (rev 2)
     # any rule may admit any user at the next sign-in, so nobody can be denied (V5)
     assert counts == {"allow": 0, "deny": 0, "unknown": len(SEED["users"]) * len(INSTANCES)}
+    assert [g["layer"] for g in partial.json()["layer_gaps"]] == ["trusted_profiles", "cbr"]
 
     expect = tmp_path / "oncall.txt"
     expect.write_text(f"{ONCALL_EMAIL}\n")
@@ -100,10 +101,11 @@ def test_an_ordinary_user_checks_itself_without_account_wide_rights(run: Any) ->
     assert mine.exit_code == ExitCode.OK, mine.stderr
     assert mine.json()["user"]["iam_id"] == ONCALL
     assert run(SCOPED, "check", "-i", OPS_ONE, "--at", AT).exit_code == ExitCode.OK
-    # elsewhere SCOPED is not allowed; it cannot read the groups' dynamic rules, so it cannot be
-    # told "no" either (P3 rev 2, V5)
-    other = run(SCOPED, "check", "-i", INSTANCES[1]["id"], "--at", AT)
-    assert other.exit_code == ExitCode.UNKNOWN and "dynamic rule" in other.stdout
+    # elsewhere SCOPED is denied by its own policies, but it cannot read the groups' dynamic
+    # rules (P3 rev 2) nor the trusted profiles it could apply (P5): it is never told "no" (V5)
+    elsewhere = run(SCOPED, "check", "-i", INSTANCES[1]["id"], "--at", AT, "-f", "json")
+    assert elsewhere.exit_code == ExitCode.UNKNOWN
+    assert elsewhere.json()["reasons"][0]["rule"] == "V5"
     hidden = run(NOBODY, "check", "-i", INSTANCES[1]["name"], "--at", AT)
     assert hidden.exit_code == ExitCode.NOT_AUTHORIZED
     assert "Viewer on VPC Infrastructure Services" in hidden.stderr

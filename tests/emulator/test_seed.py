@@ -182,6 +182,7 @@ def test_demo_time_rules(seed: dict[str, Any]) -> None:
 def test_demo_references_resolve(seed: dict[str, Any]) -> None:
     """What validate_seed does not check yet: every subject and member names something real."""
     principals = {u["iam_id"] for u in seed["users"]} | {s["iam_id"] for s in seed["service_ids"]}
+    principals |= {p["iam_id"] for p in seed.get("trusted_profiles", [])}  # P5: subjects too
     groups = {g["id"] for g in seed["access_groups"]}
     for p in seed["policies"]:
         attr = p["subject"]["attributes"][0]

@@ -1,0 +1,93 @@
+"""IAM Identity: the account's trusted profiles, their claim rules and their compute-resource
+links (P5), through `IamIdentityV1`."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from ibm_platform_services import IamIdentityV1
+
+from iamcheck.errors import ApiFailure
+from iamcheck.ibm._convert import convert_list, reading
+from iamcheck.ibm.session import IbmSession
+from iamcheck.model import ProfileLink, ProfileRule, RuleClaim, TrustedProfile
+
+PAGE = 100
+MAX_PAGES = 10_000  # a pager that never ends is a bad answer, not an endless loop
+
+
+def list_profiles(session: IbmSession, account_id: str) -> list[TrustedProfile]:
+    """Every trusted profile of the account, without rules or links (see `with_details`)."""
+    client = session.client(IamIdentityV1)
+    what = "list trusted profiles"
+    out: list[TrustedProfile] = []
+    token: str | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        result = session.call(what, client.list_profiles, account_id=account_id,
+                              pagesize=PAGE, pagetoken=token).get_result()
+        out += convert_list(what, result, "profiles", _profile)
+        token = _next_token(what, result)
+        if token is None:
+            return out
+        if token in seen:
+            raise ApiFailure(f"{what}: IBM Cloud sent the same page token twice")
+        seen.add(token)
+    raise ApiFailure(f"{what}: more than {MAX_PAGES} pages")
+
+
+def list_claim_rules(session: IbmSession, profile: TrustedProfile) -> list[ProfileRule]:
+    client = session.client(IamIdentityV1)
+    what = f"list the claim rules of trusted profile '{profile.name or profile.id}'"
+    result = session.call(what, client.list_claim_rules, profile_id=profile.id).get_result()
+    return convert_list(what, result, "rules", _rule)
+
+
+def list_links(session: IbmSession, profile: TrustedProfile) -> list[ProfileLink]:
+    client = session.client(IamIdentityV1)
+    what = f"list the links of trusted profile '{profile.name or profile.id}'"
+    result = session.call(what, client.list_links, profile_id=profile.id).get_result()
+    return convert_list(what, result, "links", _link)
+
+
+def _next_token(what: str, result: Any) -> str | None:
+    with reading(what):
+        url = result.get("next")
+        if not url:
+            return None
+        tokens = parse_qs(urlsplit(str(url)).query).get("pagetoken")
+        if not tokens:
+            raise ValueError("'next' names no pagetoken")
+        return tokens[0]
+
+
+def _profile(raw: dict[str, Any]) -> TrustedProfile:
+    return TrustedProfile(id=str(raw["id"]), iam_id=str(raw["iam_id"]),
+                          name=str(raw.get("name") or ""),
+                          description=str(raw.get("description") or ""))
+
+
+def _rule(raw: dict[str, Any]) -> ProfileRule:
+    return ProfileRule(
+        id=str(raw["id"]),
+        name=str(raw.get("name") or ""),
+        type=str(raw["type"]),
+        realm_name=str(raw.get("realm_name") or ""),
+        expiration_hours=int(raw.get("expiration") or 0),
+        conditions=tuple(RuleClaim(str(c["claim"]), str(c["operator"]), str(c["value"]))
+                         for c in raw.get("conditions") or ()),
+        cr_type=str(raw.get("cr_type") or ""),
+    )
+
+
+def _link(raw: dict[str, Any]) -> ProfileLink:
+    link = raw["link"]
+    return ProfileLink(
+        cr_type=str(raw["cr_type"]),
+        crn=str(link["crn"]),
+        id=str(raw.get("id") or ""),
+        name=str(raw.get("name") or ""),
+        namespace=str(link.get("namespace") or ""),
+        resource_name=str(link.get("name") or ""),
+    )
