@@ -72,6 +72,12 @@ def console(
     fmt: Annotated[
         CheckFormat, typer.Option("--format", "-f", help="Output format.")
     ] = CheckFormat.TABLE,
+    wait_propagation: Annotated[
+        int,
+        typer.Option("--wait-propagation", metavar="SECONDS", min=0,
+                     help="When VPC refuses the token although IAM allows it (a new policy can "
+                     "take up to 10 minutes to reach VPC), retry for this long; 0: do not wait."),
+    ] = 600,
     novnc_url: Annotated[
         str | None,
         typer.Option("--novnc-url", metavar="URL", envvar="IAMCHECK_NOVNC_URL",
@@ -83,7 +89,8 @@ def console(
 
     Exit 0 when the console was opened (or, with --preflight-only, passed), 1 when the
     pre-flight fails or the console is busy, 3 when access is undecided, 4 when IBM refuses the
-    console token although the pre-flight passed, 5 when IBM's API fails.
+    console token although the pre-flight passed (after --wait-propagation), 5 when IBM's API
+    fails.
     """
     from iamcheck.formats import render
 
@@ -108,6 +115,6 @@ def console(
         opts = ConsoleOptions(instance, vnc=not serial, force=force, yes=yes,
                               open_browser=open_browser, url_only=url_only,
                               preflight_only=preflight_only, json_out=fmt is CheckFormat.JSON,
-                              novnc_url=novnc_url)
+                              novnc_url=novnc_url, wait_propagation=wait_propagation)
         code = run_console(conn, opts, term)
     raise typer.Exit(int(code))

@@ -15,6 +15,7 @@ from typing import Any
 from iamcheck.check.run import run_check
 from iamcheck.connection import Connection, open_session
 from iamcheck.console.preflight import FAIL, PASS, ConsoleUser, PreflightItem, outcome, preflight
+from iamcheck.console.propagation import DEFAULT_WAIT, wait_for_vpc
 from iamcheck.console.session import create_token, websocket_url
 from iamcheck.decide import Decision
 from iamcheck.errors import ApiFailure, BadInput, ExitCode
@@ -27,6 +28,7 @@ from iamcheck.model import Instance, User
 from iamcheck.parts import roles_by_action
 from iamcheck.read.lookup import Lookup
 from iamcheck.requirement import load_requirement
+from iamcheck.safe_text import for_terminal
 
 # The demo's on-call engineer: an ordinary user who may open every console (seed api_keys[1]).
 DEMO_CONSOLE_KEY = 1
@@ -106,6 +108,7 @@ class ConsoleOptions:
     preflight_only: bool = False
     json_out: bool = False
     novnc_url: str | None = None
+    wait_propagation: float = DEFAULT_WAIT  # seconds a 403 after an allow is retried (E1)
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,8 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
 
     ref = instance_ref(opts.instance, "INSTANCE")
     check_options(opts, term)
+    if opts.wait_propagation < 0:
+        raise BadInput("--wait-propagation: give a number of seconds, 0 or more")
     console_type: ConsoleType = "vnc" if opts.vnc else "serial"
     base = novnc_base(opts.novnc_url) if opts.vnc and not opts.url_only else None
     with open_session(replace(conn, demo_key=DEMO_CONSOLE_KEY)) as session:
@@ -166,7 +171,9 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
         if serial_force and not opts.yes:
             term.confirm(f"--force disconnects whoever holds the serial console of "
                          f"{pre.instance.name}. Continue?")
-        opened = open_console(session, pre, serial_force)
+        opened = wait_for_vpc(lambda: open_console(session, pre, serial_force),
+                              opts.wait_propagation, term.note,
+                              for_terminal(f"{pre.instance.name} for {pre.caller.shown}"))
         novnc = novnc_url(opened.websocket_url, base) if base else None
         if opts.json_out:
             term.document(docs.document(pre, opened, novnc), False)

@@ -18,15 +18,16 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from iamcheck.decide import Decision
-from iamcheck.errors import IamcheckError
+from iamcheck.errors import IamcheckError, NotAuthorized
 from iamcheck.grant.current import Reader
 from iamcheck.grant.log import AuditLog
 from iamcheck.grant.plan import PlannedPolicy, Subject, evaluate
 from iamcheck.grant.policy import find_equivalent, policy_json
 from iamcheck.ibm import iam_policy
-from iamcheck.ibm.errors import Conflict, NotFound
+from iamcheck.ibm.errors import Conflict, NotFound, Refused
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Policy
+from iamcheck.redact import redact_shapes
 from iamcheck.requirement import Requirement
 
 Outcome = Literal["created", "already_present", "deleted", "already_gone", "failed"]
@@ -37,6 +38,10 @@ GONE: Outcome = "already_gone"
 FAILED: Outcome = "failed"
 FIRST_DELAY, MAX_DELAY = 0.1, 5.0  # seconds between read-backs, doubling
 MAX_WAIT = 300.0  # IBM documents no bound; Terraform waits up to 5 minutes after a create
+
+
+class WriteRefused(NotAuthorized):
+    """IBM refused a write that iamcheck's own rights check let through (exit 4)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,10 @@ class Changes:
         self._record("create", "requested", subject, "", body)
         try:
             created = iam_policy.create_policy(self.session, body)
+        except Refused as err:  # the rights check passed, but IBM refuses: exit 4, IBM's reason
+            self._record("create", FAILED, subject, "", body, redact_shapes(str(err)))
+            raise WriteRefused(f"IBM refused to create the policy for {subject.label}: "
+                               f"{redact_shapes(str(err))}") from None
         except Conflict as err:
             policy_id = iam_policy.conflicting_policy_id(err.details) or self._equivalent(planned)
             detail = "IBM answered 409: an identical policy exists"
@@ -139,6 +148,10 @@ class Changes:
         self._record("delete", "requested", subject, policy.id, body)
         try:
             iam_policy.delete_policy(self.session, policy.id)
+        except Refused as err:
+            self._record("delete", FAILED, subject, policy.id, body, redact_shapes(str(err)))
+            raise WriteRefused(f"IBM refused to delete policy {policy.id}: "
+                               f"{redact_shapes(str(err))}") from None
         except NotFound:
             detail = "IBM answered 404: no such active policy (deleted already)"
             self._record("delete", GONE, subject, policy.id, body, detail)

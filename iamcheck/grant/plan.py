@@ -223,7 +223,7 @@ def choose_roles(missing: Sequence[str], roles: Sequence[Role]) -> tuple[tuple[R
 
 def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
                  requirement: Requirement, roles: Sequence[Role], at: datetime,
-                 window: Window | None = None) -> SubjectPlan:
+                 window: Window | None = None, reason: str = "") -> SubjectPlan:
     """What to create for `subject`, from `account` as read for it (its policies, its groups',
     the scope's instances)."""
     instances = account.instances or (scope.new_instance(),)
@@ -238,7 +238,8 @@ def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
     if uncovered:
         return SubjectPlan(subject, CANNOT, f"no role that {requirement.id} grants carries "
                            f"{', '.join(uncovered)}", before, missing)
-    planned = planned_policy(account.account_id, subject, scope, requirement, chosen, window)
+    planned = planned_policy(account.account_id, subject, scope, requirement, chosen, window,
+                             reason)
     predicted = evaluate(with_policy(account, planned.policy), requirement, subject, instances,
                          at)
     short = sum(1 for d in before if any(a not in held(d) for a in missing))
@@ -248,13 +249,16 @@ def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
 
 
 def planned_policy(account_id: str, subject: Subject, scope: GrantScope, requirement: Requirement,
-                   roles: Sequence[Role], window: Window | None) -> PlannedPolicy:
+                   roles: Sequence[Role], window: Window | None,
+                   reason: str = "") -> PlannedPolicy:
     resource = scope.attributes(requirement, account_id)
     role_ids = tuple(r.crn for r in roles)
     tag = marker(subject.attribute, resource, role_ids)
     names = [r.display_name or role_suffix(r.crn) for r in roles]
     why = requirement.title[:1].lower() + requirement.title[1:]
-    text = f"{tag} created by iamcheck for {subject.label}: {', '.join(names)} on {scope.label}"
+    because = f" reason: {reason};" if reason else ""  # first: clipping never cuts it
+    text = f"{tag}{because} created by iamcheck for {subject.label}: {', '.join(names)}"
+    text += f" on {scope.label}"
     text += f", to {why}" + (f", until {iso(window.end)}" if window else "")
     policy = Policy(id="", type="access", state="active", subject=(subject.attribute,),
                     resource=resource, role_ids=role_ids,

@@ -28,6 +28,7 @@ from iamcheck.grant.plan import (
     grant_roles,
     plan_subject,
 )
+from iamcheck.grant.reason import reason_text
 from iamcheck.grant.result import GrantResult, RevokeResult
 from iamcheck.grant.revoke import RevokePlan, plan_revoke
 from iamcheck.ibm import iam_policy, user_management
@@ -36,10 +37,13 @@ from iamcheck.ibm.session import IbmSession
 from iamcheck.inputs import UserRef, duration, instance_ref, instant, user_ref
 from iamcheck.model import Policy, Role
 from iamcheck.read.lookup import SERVICE_ID_PREFIX, Lookup
+from iamcheck.read.write_rights import require_policy_writes
 from iamcheck.requirement import Requirement, requirement_from
 
 POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 Doc = dict[str, Any]
+PROPAGATION_NOTE = ("IAM shows the new access now, but VPC may take up to 10 minutes to honour it "
+                    "(E1): `iamcheck console` waits for it (--wait-propagation)")
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Options:
     yes: bool = False
     log: Path | None = None
     requirement: Path | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Checked:
     log: AuditLog | None  # None for a dry run: it writes nothing
     window: Window | None = None
     policies: tuple[str, ...] = ()
+    reason: str = ""
 
 
 def check_options(opts: Options, command: str, now: datetime) -> Checked:
@@ -113,12 +119,13 @@ def check_options(opts: Options, command: str, now: datetime) -> Checked:
     elif scope is not None and not users and not groups:
         raise BadInput("with a scope, name at least one USER or --access-group")
     window = _window(opts, now)
+    reason = reason_text(opts.reason)
     requirement = requirement_from(opts.requirement)
     log = None
     if not opts.dry_run:
         log = AuditLog(opts.log or default_path())
         log.prepare()
-    return Checked(users, groups, scope, requirement, log, window, policies)
+    return Checked(users, groups, scope, requirement, log, window, policies, reason)
 
 
 def _scope_ref(opts: Options) -> ScopeRef | None:
@@ -153,8 +160,8 @@ def _subjects(lookup: Lookup, checked: Checked) -> list[Subject]:
 
 
 def _context(command: str, caller_iam_id: str, account_id: str, req: Requirement,
-             scope: GrantScope | None) -> dict[str, Any]:
-    return {"command": command, "tool": f"iamcheck {__version__}",
+             scope: GrantScope | None, reason: str = "") -> dict[str, Any]:
+    return {"command": command, "tool": f"iamcheck {__version__}", "reason": reason,
             "by": {"iam_id": caller_iam_id, "local_user": local_user()},
             "account_id": account_id, "requirement": req.id,
             "scope": scope_json(scope) if scope else None}
@@ -179,6 +186,8 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
     with open_session(conn) as session:
         caller = session.caller()
         account_id = session.settings.account_id or caller.account_id
+        if checked.log is not None:
+            require_policy_writes(session, account_id, req.service, "grant")
         lookup = Lookup(session, account_id)
         roles = iam_policy.list_roles(session, account_id, req.service)
         try:
@@ -190,7 +199,7 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
         scope = current.resolve_scope(lookup, checked.scope)
         reader = Reader(lookup, scope, roles)
         plans = tuple(plan_subject(reader.access(s, now), s, scope, req, chosen, now,
-                                   checked.window) for s in subjects)
+                                   checked.window, checked.reason) for s in subjects)
         plan = GrantPlan(account_id, req, scope, now, plans, checked.window)
         if checked.log is None:
             return GrantResult(plan, dry_run=True)
@@ -200,12 +209,15 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
                 f"Create {count} polic{'y' if count == 1 else 'ies'}?"):
             return GrantResult(plan, dry_run=False, declined=True)
         changes = Changes(session, reader, checked.log,
-                          _context("grant", caller.iam_id, account_id, req, scope), now)
+                          _context("grant", caller.iam_id, account_id, req, scope,
+                                   checked.reason), now)
         applied = {p.subject.id: changes.create(p) for p in plan.to_create}
         after = {sp.subject.id: sp.before for sp in plans if sp.policy is None}
         for subject_id, done in applied.items():
             present = {done.policy_id} if done.policy_id and done.outcome != FAILED else set()
             after[subject_id] = changes.verify(done.subject, req, present, set())
+        if any(a.outcome != FAILED for a in applied.values()):
+            prompt.warn(PROPAGATION_NOTE)
         return GrantResult(plan, dry_run=False, applied=applied, after=after,
                            log=str(checked.log.path))
 
@@ -252,6 +264,8 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
     with open_session(conn) as session:
         caller = session.caller()
         account_id = session.settings.account_id or caller.account_id
+        if checked.log is not None:
+            require_policy_writes(session, account_id, req.service, "revoke")
         lookup = Lookup(session, account_id)
         roles = iam_policy.list_roles(session, account_id, req.service)
         named_subjects, named = _named(session, lookup, checked.policies)
@@ -273,7 +287,8 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
                 f"Delete {count} polic{'y' if count == 1 else 'ies'}?"):
             return RevokeResult(plan, dry_run=False, role_names=names, declined=True)
         changes = Changes(session, reader, checked.log,
-                          _context("revoke", caller.iam_id, account_id, req, scope), now)
+                          _context("revoke", caller.iam_id, account_id, req, scope,
+                                   checked.reason), now)
         results: dict[str, list[Applied]] = {}
         after = {}
         for sr in plans:
