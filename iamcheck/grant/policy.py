@@ -70,7 +70,8 @@ def same_grant(a: Policy, b: Policy) -> bool:
 
 def find_equivalent(policies: Iterable[Policy], wanted: Policy, at: datetime) -> Policy | None:
     """An active policy that already is `wanted`: the same grant, or one iamcheck created for
-    the same subject, scope and roles whose window holds at `at` (a concurrent grant's)."""
+    the same subject, scope and roles whose window holds at `at` and lasts as long as `wanted`'s
+    (a concurrent grant's): a shorter one is not what was asked for."""
     tag = tag_of(wanted.description)
     for policy in policies:
         if policy.state != "active":
@@ -78,8 +79,26 @@ def find_equivalent(policies: Iterable[Policy], wanted: Policy, at: datetime) ->
         if same_grant(policy, wanted):
             return policy
         if (tag is not None and tag_of(policy.description) == tag and created_by_iamcheck(policy)
-                and (policy.rule is None or holds(policy.rule, at) is Tri.YES)):
+                and _lasts(policy, wanted, at)):
             return policy
+    return None
+
+
+def _lasts(policy: Policy, wanted: Policy, at: datetime) -> bool:
+    if policy.rule is None:
+        return True
+    if holds(policy.rule, at) is not Tri.YES or wanted.rule is None or policy.pattern != ONCE:
+        return False
+    end = window_end(wanted.rule)
+    return end is not None and holds(policy.rule, end) is Tri.YES
+
+
+def window_end(rule: Rule) -> datetime | None:
+    """The end of a one-time window that window_rule wrote."""
+    if isinstance(rule, ConditionGroup):
+        for c in rule.conditions:
+            if isinstance(c, Condition) and c.operator == "dateTimeLessThanOrEquals":
+                return datetime.fromisoformat(str(c.value))
     return None
 
 

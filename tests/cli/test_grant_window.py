@@ -1,0 +1,65 @@
+"""`grant` plans for the window that was asked (issue 12): access that holds now but ends
+before the asked window does is extended, saying so; a grant that lasts as long is not repeated."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iamcheck.errors import ExitCode
+from tests.cli.conftest import NOTHING, VM, Invoke, active
+from tests.conftest import Emulator
+
+
+@pytest.fixture(autouse=True)
+def _state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def grant(against: Invoke, log: Path, *extra: str) -> dict[str, object]:
+    got = against("grant", NOTHING, "-i", VM, "--yes", "--format", "json", "--log", str(log),
+                  *extra)
+    assert got.exit_code == ExitCode.OK, got.stderr
+    subject = got.json()["subjects"][0]
+    assert isinstance(subject, dict)
+    return subject
+
+
+def test_a_longer_window_than_the_access_adds_what_is_missing(
+        demo: Emulator, against: Invoke, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    count = len(active(demo))
+    assert grant(against, log, "--ttl", "1h")["status"] == "create"
+    assert len(active(demo)) == count + 1
+    again = grant(against, log, "--ttl", "1h")  # the same window: nothing new
+    assert again["status"] == "allowed" and len(active(demo)) == count + 1
+    longer = grant(against, log, "--ttl", "8h")
+    assert longer["status"] == "create" and "time-bound" in str(longer["reason"])
+    assert len(active(demo)) == count + 2
+    forever = grant(against, log)
+    assert forever["status"] == "create" and "without an end" in str(forever["reason"])
+    assert len(active(demo)) == count + 3
+    assert grant(against, log)["status"] == "allowed"
+    assert grant(against, log, "--ttl", "2d")["status"] == "allowed"  # held for good already
+    assert len(active(demo)) == count + 3
+
+
+def test_the_reason_is_kept_in_the_description_and_the_log(
+        demo: Emulator, against: Invoke, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    before = set(active(demo))
+    grant(against, log, "--reason", "INC-4711 disk full on pay-api-02")
+    new = [p for k, p in active(demo).items() if k not in before]
+    assert len(new) == 1 and "reason: INC-4711 disk full on pay-api-02" in new[0]["description"]
+    assert '"reason": "INC-4711 disk full on pay-api-02"' in log.read_text()
+
+
+@pytest.mark.parametrize("reason", ["two\nlines", "x" * 121, "bidi \u202e trick", "  "])
+def test_a_bad_reason_is_exit_2_before_any_call(demo: Emulator, against: Invoke,
+                                                tmp_path: Path, reason: str) -> None:
+    got = against("grant", NOTHING, "-i", VM, "--yes", "--reason", reason, "--log",
+                  str(tmp_path / "log.jsonl"))
+    assert got.exit_code == ExitCode.BAD_INPUT
+    assert "--reason" in got.stderr and "Traceback" not in got.stderr
+    assert demo.request_counts() == {}
