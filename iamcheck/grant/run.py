@@ -5,14 +5,16 @@ verify, and build the document. Returns the document and the exit code."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from iamcheck import __version__
 from iamcheck.connection import Connection, open_session
+from iamcheck.decide import Decision, Verdict
 from iamcheck.errors import BadInput
 from iamcheck.grant import current
 from iamcheck.grant.apply import FAILED, Applied, Changes
@@ -25,12 +27,14 @@ from iamcheck.grant.plan import (
     PlanError,
     Subject,
     Window,
+    evaluate,
     grant_roles,
+    overall,
     plan_subject,
 )
 from iamcheck.grant.reason import reason_text
-from iamcheck.grant.result import GrantResult, RevokeResult
-from iamcheck.grant.revoke import RevokePlan, plan_revoke
+from iamcheck.grant.result import GrantResult, Remaining, RevokeResult
+from iamcheck.grant.revoke import RevokePlan, SubjectRevoke, plan_revoke
 from iamcheck.ibm import iam_policy, user_management
 from iamcheck.ibm.errors import NotFound
 from iamcheck.ibm.session import IbmSession
@@ -280,7 +284,10 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
         plan = RevokePlan(account_id, req, scope, now, plans)
         names = _role_names(roles)
         if checked.log is None:
-            return RevokeResult(plan, dry_run=True, role_names=names)
+            predicted = {sr.subject.id: _without(reader, sr, req, now) for sr in plans
+                         if scope is not None and sr.subject.id in listed}
+            return RevokeResult(plan, dry_run=True, role_names=names, after=predicted,
+                                remaining=_remaining(plans, predicted))
         count = len(plan.to_remove)
         if count and not opts.yes and not _ask(
                 prompt, revoke_document(RevokeResult(plan, dry_run=True, role_names=names)),
@@ -297,7 +304,42 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
                 gone = {r.policy.id for r in sr.remove}
                 after[sr.subject.id] = changes.verify(sr.subject, req, set(), gone)
         return RevokeResult(plan, dry_run=False, role_names=names, results=results,
-                            after=after, log=str(checked.log.path))
+                            after=after, log=str(checked.log.path),
+                            remaining=_remaining(plans, after))
+
+
+def _without(reader: Reader, sr: SubjectRevoke, req: Requirement,
+             now: datetime) -> tuple[Decision, ...]:
+    """What a dry run predicts: the subject's access without the policies it would delete."""
+    gone = {r.policy.id for r in sr.remove}
+    data = reader.access(sr.subject, now)
+    data = replace(data, policies=tuple(p for p in data.policies if p.id not in gone))
+    return evaluate(data, req, sr.subject, data.instances or (reader.scope.new_instance(),), now)
+
+
+def _remaining(plans: Sequence[SubjectRevoke],
+               after: Mapping[str, Sequence[Decision]]) -> dict[str, tuple[Remaining, ...]]:
+    """For each subject still allowed after the revoke, the policies that allow it."""
+    out: dict[str, tuple[Remaining, ...]] = {}
+    for sr in plans:
+        decisions = after.get(sr.subject.id)
+        if not decisions or overall(decisions) is not Verdict.ALLOW:
+            continue
+        found: dict[str, Remaining] = {}
+        for d in decisions:
+            for g in d.grants:
+                if g.via.kind == "direct":
+                    how = shlex.join(["iamcheck", "revoke", sr.subject.cli_name, "--policy",
+                                      g.policy_id])
+                    found.setdefault(g.policy_id, Remaining(g.policy_id, "direct", how))
+                else:
+                    group = g.via.group_name or g.via.group_id
+                    found.setdefault(g.policy_id, Remaining(
+                        g.policy_id, group, f"remove {sr.subject.label} from access group "
+                        f"{group}, or delete the group's policy {g.policy_id} (it gives every "
+                        "member access)"))
+        out[sr.subject.id] = tuple(found.values())
+    return out
 
 
 def _role_names(roles: Sequence[Role]) -> dict[str, str]:

@@ -63,3 +63,26 @@ def test_a_bad_reason_is_exit_2_before_any_call(demo: Emulator, against: Invoke,
     assert got.exit_code == ExitCode.BAD_INPUT
     assert "--reason" in got.stderr and "Traceback" not in got.stderr
     assert demo.request_counts() == {}
+
+
+def test_revoke_when_access_remains_names_the_policies_and_exits_1(
+        demo: Emulator, against: Invoke, tmp_path: Path) -> None:
+    ravi = "ravi.lindqvist@example.com"  # both roles through the on-call group
+    for extra in (("--dry-run",), ("--yes", "--log", str(tmp_path / "log.jsonl"))):
+        got = against("revoke", ravi, "-i", VM, "--format", "json", *extra)
+        assert got.exit_code == ExitCode.FINDING, got.stderr
+        subject = got.json()["subjects"][0]
+        assert subject["remaining"] and all(r["via"] != "direct" for r in subject["remaining"])
+        assert got.json()["summary"]["still_allowed"] == 1
+    text = against("revoke", ravi, "-i", VM, "--yes", "--log", str(tmp_path / "log.jsonl"))
+    assert text.exit_code == ExitCode.FINDING
+    assert "still allowed through policy" in text.stdout and "access group" in text.stdout
+
+
+def test_revoke_of_what_grant_created_ends_0_when_no_access_remains(
+        demo: Emulator, against: Invoke, tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    grant(against, log, "--ttl", "1h")
+    got = against("revoke", NOTHING, "-i", VM, "--yes", "--format", "json", "--log", str(log))
+    assert got.exit_code == ExitCode.OK, got.stderr
+    assert got.json()["subjects"][0]["remaining"] == []
