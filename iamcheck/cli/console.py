@@ -84,6 +84,35 @@ def console(
                      show_envvar=True,
                      help="noVNC's vnc.html to open (default: https://novnc.com/noVNC/vnc.html)."),
     ] = None,
+    break_glass: Annotated[
+        bool,
+        typer.Option("--break-glass", rich_help_panel="Break-glass",
+                     help="When only access is missing and you may grant it: grant yourself the "
+                     "minimum for --ttl (asks first), open the console, revoke it when the "
+                     "session ends. When you may not: who can, and the command they run."),
+    ] = False,
+    ttl: Annotated[
+        str | None,
+        typer.Option("--ttl", metavar="DURATION", rich_help_panel="Break-glass",
+                     help="Break-glass: how long the access lasts at most (90m, 1h): it ends "
+                     "then even if iamcheck dies."),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", metavar="TEXT", rich_help_panel="Break-glass",
+                     help="Break-glass: why (one line, at most 120 characters), kept in the "
+                     "policy description and the audit log."),
+    ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", rich_help_panel="Break-glass",
+                     help="Break-glass: do not revoke after the session (the TTL still ends it)."),
+    ] = False,
+    log: Annotated[
+        str | None,
+        typer.Option("--log", metavar="FILE", rich_help_panel="Break-glass",
+                     help="Break-glass: the audit log to append to (as grant's --log)."),
+    ] = None,
 ) -> None:
     """Check everything that would make the console fail, then open it (serial by default).
 
@@ -112,9 +141,21 @@ def console(
             stdin_fd=fd,
             stdin_is_terminal=fd is not None and sys.stdin.isatty(),
         )
+        glass = None
+        if break_glass:
+            from iamcheck.console.breakglass import BreakGlass, check_break_glass
+
+            check_break_glass(ttl, reason)
+            assert ttl is not None and reason is not None
+            glass = BreakGlass(ttl, reason.strip(), keep, log)
+        elif ttl is not None or reason is not None or keep or log is not None:
+            from iamcheck.errors import BadInput
+
+            raise BadInput("--ttl, --reason, --keep and --log go with --break-glass")
         opts = ConsoleOptions(instance, vnc=not serial, force=force, yes=yes,
                               open_browser=open_browser, url_only=url_only,
                               preflight_only=preflight_only, json_out=fmt is CheckFormat.JSON,
-                              novnc_url=novnc_url, wait_propagation=wait_propagation)
+                              novnc_url=novnc_url, wait_propagation=wait_propagation,
+                              break_glass=glass)
         code = run_console(conn, opts, term)
     raise typer.Exit(int(code))

@@ -14,6 +14,7 @@ from typing import Any
 
 from iamcheck.check.run import run_check
 from iamcheck.connection import Connection, open_session
+from iamcheck.console.breakglass import BreakGlass, run_break_glass
 from iamcheck.console.preflight import FAIL, PASS, ConsoleUser, PreflightItem, outcome, preflight
 from iamcheck.console.propagation import DEFAULT_WAIT, wait_for_vpc
 from iamcheck.console.session import create_token, websocket_url
@@ -109,6 +110,7 @@ class ConsoleOptions:
     json_out: bool = False
     novnc_url: str | None = None
     wait_propagation: float = DEFAULT_WAIT  # seconds a 403 after an allow is retried (E1)
+    break_glass: BreakGlass | None = None  # grant for the session, revoke after (issue 16)
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,11 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
     check_options(opts, term)
     if opts.wait_propagation < 0:
         raise BadInput("--wait-propagation: give a number of seconds, 0 or more")
+    if opts.break_glass is not None:
+        if opts.preflight_only or opts.url_only:
+            raise BadInput("--break-glass opens the console: it excludes --preflight-only and "
+                           "--url-only")
+        return run_break_glass(conn, opts, opts.break_glass, term)
     console_type: ConsoleType = "vnc" if opts.vnc else "serial"
     base = novnc_base(opts.novnc_url) if opts.vnc and not opts.url_only else None
     with open_session(replace(conn, demo_key=DEMO_CONSOLE_KEY)) as session:

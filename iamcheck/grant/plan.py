@@ -278,6 +278,11 @@ def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
                              reason)
     predicted = evaluate(with_policy(account, planned.policy), requirement, subject, instances,
                          at)
+    if overall(before) is Verdict.UNKNOWN:
+        why = first_reason(before)
+        window_note = ("uncertain now" + (f" ({why.text}, {why.rule})" if why else "")
+                       + ": the subject may already have access; the policy makes it certain"
+                       + (f"; {window_note}" if window_note else ""))
     short = sum(1 for d in before if any(a not in held(d) for a in missing))
     reason = window_note or (f"missing {', '.join(missing)} on {short} of {len(before)} "
                              f"instance{'s' if len(before) != 1 else ''}")

@@ -43,6 +43,7 @@ from iamcheck.model import Policy, Role
 from iamcheck.read.lookup import SERVICE_ID_PREFIX, Lookup
 from iamcheck.read.write_rights import require_policy_writes
 from iamcheck.requirement import Requirement, requirement_from
+from iamcheck.safe_text import for_terminal
 
 POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 Doc = dict[str, Any]
@@ -207,6 +208,9 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
         plan = GrantPlan(account_id, req, scope, now, plans, checked.window)
         if checked.log is None:
             return GrantResult(plan, dry_run=True)
+        for sp in plans:
+            if sp.policy is not None and overall(sp.before) is Verdict.UNKNOWN:
+                prompt.warn(for_terminal(f"{sp.subject.label}: {sp.reason}"))
         count = len(plan.to_create)
         if count and not opts.yes and not _ask(
                 prompt, grant_document(GrantResult(plan, dry_run=True)),

@@ -20,17 +20,24 @@ PLATFORM_SERVICE = "platform_service"
 POLICY_ROLE = "Administrator on IAM Access Management"
 
 
+def may_write_policies(session: IbmSession, account_id: str, service: str) -> bool:
+    """False when the caller surely may not write policies on `service`; True when it may, or
+    perhaps may (a narrower Administrator policy on the service: IBM decides)."""
+    access = own_access(session, account_id)
+    if access.owner or access.administers & {ACCESS_MANAGEMENT, PLATFORM_SERVICE, service}:
+        return True
+    if service in access.administers_some:
+        return True
+    return account_management.account_owner(session, account_id) == access.iam_id
+
+
 def require_policy_writes(session: IbmSession, account_id: str, service: str,
                           command: str) -> None:
     """Exit 4 with one line naming the role to ask for, when the caller surely may not write
     policies on `service`."""
+    if may_write_policies(session, account_id, service):
+        return
     access = own_access(session, account_id)
-    if access.owner or access.administers & {ACCESS_MANAGEMENT, PLATFORM_SERVICE, service}:
-        return
-    if service in access.administers_some:
-        return  # perhaps on this scope: IBM decides
-    if account_management.account_owner(session, account_id) == access.iam_id:
-        return
     raise NotAuthorized(
         f"{command}: the API key's identity {access.iam_id} may not create or delete IAM "
         f"policies: ask for {POLICY_ROLE} (iam-access-management), or Administrator on the "

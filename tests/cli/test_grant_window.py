@@ -86,3 +86,34 @@ def test_revoke_of_what_grant_created_ends_0_when_no_access_remains(
     got = against("revoke", NOTHING, "-i", VM, "--yes", "--format", "json", "--log", str(log))
     assert got.exit_code == ExitCode.OK, got.stderr
     assert got.json()["subjects"][0]["remaining"] == []
+
+
+KIOSK = "0717_8f2c1a4e-3b5d-4e6f-a7b8-c9d0e1f2a310"  # Console Administrator via Public Access
+
+
+def test_a_subject_only_uncertain_is_told_so_and_asked(demo: Emulator, against: Invoke,
+                                                      tmp_path: Path) -> None:
+    with demo.backend.lock:  # Operator of her own: the console action is only uncertain (P3)
+        demo.backend.policies.create({
+            "type": "access",
+            "subject": {"attributes": [{"key": "iam_id", "operator": "stringEquals",
+                                        "value": "IBMid-6650001015"}]},
+            "resource": {"attributes": [
+                {"key": "accountId", "operator": "stringEquals",
+                 "value": demo.backend.account_id},
+                {"key": "serviceName", "operator": "stringEquals", "value": "is"},
+                {"key": "instanceId", "operator": "stringEquals", "value": KIOSK}]},
+            "control": {"grant": {"roles": [
+                {"role_id": "crn:v1:bluemix:public:iam::::role:Operator"}]}},
+        }, "IBMid-6650001001")
+    log = tmp_path / "log.jsonl"
+    check = against("check", "-u", NOTHING, "-i", KIOSK, "-q")
+    assert check.exit_code == ExitCode.UNKNOWN, check.stderr
+    count = len(active(demo))
+    asked = against("grant", NOTHING, "-i", KIOSK, "--log", str(log))  # no terminal, no --yes
+    assert asked.exit_code == ExitCode.BAD_INPUT and "uncertain now" in asked.stderr
+    assert len(active(demo)) == count
+    done = against("grant", NOTHING, "-i", KIOSK, "--yes", "--format", "json", "--log", str(log))
+    assert done.exit_code == ExitCode.OK, done.stderr
+    assert "uncertain now" in done.json()["subjects"][0]["reason"]
+    assert len(active(demo)) == count + 1
