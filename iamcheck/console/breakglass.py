@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from iamcheck.ibm.session import IbmSession
 
 GRANT_REQUIREMENT = "vpc-console-grant"
+NOT_COUNTED = ("besides the account owner and Administrators of IAM Access Management, whom "
+               "this list does not count")
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ def who_can_grant(session: IbmSession, account_id: str, pre: Preflight) -> tuple
     names = [g.label + ("" if g.certain else " (perhaps)")
              + (f", shares {', '.join(g.shared_groups)}" if g.shared_groups else "")
              for g in found]
-    partial = ("the list may be incomplete: this identity may not read the whole account"
-               if account.gaps else "")
+    partial = ("the list may be incomplete: this identity may not read the whole account; "
+               if account.gaps else "") + NOT_COUNTED
     return names, partial
 
 
@@ -98,10 +100,11 @@ def run_break_glass(conn: Connection, opts: ConsoleOptions, glass: BreakGlass,
         account_id = session.settings.account_id or session.caller().account_id
         if not may_write_policies(session, account_id, "is"):
             names, partial = who_can_grant(session, account_id, pre)
-            term.note("iamcheck: break-glass: you may not grant console access yourself. "
-                      + ("Who can, nearest first: " + "; ".join(names) if names
-                         else "Nobody found who can") + (f" ({partial})" if partial else ""))
-            term.note("iamcheck: what they run: " + grant_line(pre, glass))
+            term.note(for_terminal(
+                "iamcheck: break-glass: you may not grant console access yourself. "
+                + ("Who can, nearest first: " + "; ".join(names) if names
+                   else "Nobody found who can") + (f" ({partial})" if partial else "")))
+            term.note(for_terminal("iamcheck: what they run: " + grant_line(pre, glass)))
             return ExitCode.FINDING
     created = _grant(conn, pre, glass, opts, term)
     if created is None:

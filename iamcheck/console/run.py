@@ -171,6 +171,8 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
             return pre.exit_code
         if pre.failed:
             term.note("iamcheck: the pre-flight failed: fix what it names, then run this again")
+            if any(i.check == "access" and i.status == FAIL for i in pre.items):
+                _who_can(session, pre, term)
             return ExitCode.FINDING
         if opts.vnc and opts.force:
             term.note("iamcheck: note: --force has no effect on VNC consoles")
@@ -199,6 +201,21 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
             return ExitCode.OK
         _serial_session(pre, opened, serial_force, term)
     return ExitCode.OK
+
+
+def _who_can(session: IbmSession, pre: Preflight, term: Terminal) -> None:
+    """Who can grant the missing access, nearest first (issue 16); or why it cannot tell."""
+    from iamcheck.console.breakglass import who_can_grant
+
+    account_id = session.settings.account_id or session.caller().account_id
+    names, partial = who_can_grant(session, account_id, pre)
+    if names:
+        term.note(for_terminal("iamcheck: who can grant it, nearest first: " + "; ".join(names)
+                               + (f" ({partial})" if partial else "")))
+    else:
+        term.note(for_terminal(f"iamcheck: {partial or 'nobody found who can grant it'}"))
+    term.note("iamcheck: if you may grant it yourself: iamcheck console "
+              f"{for_terminal(pre.instance.name)} --break-glass --ttl 1h --reason TEXT")
 
 
 def _serial_session(pre: Preflight, opened: Opened, force: bool, term: Terminal) -> None:
