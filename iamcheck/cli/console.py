@@ -78,6 +78,12 @@ def console(
     ] = False,
     fmt: Annotated[CheckFormat, format_option()] = CheckFormat.TABLE,
     quiet: Quiet = False,
+    wait_propagation: Annotated[
+        int,
+        typer.Option("--wait-propagation", metavar="SECONDS", min=0,
+                     help="When VPC refuses the token although IAM allows it (a new policy can "
+                     "take up to 10 minutes to reach VPC), retry for this long; 0: do not wait."),
+    ] = 600,
     novnc_url: Annotated[
         str | None,
         typer.Option("--novnc-url", metavar="URL", envvar="IAMCHECK_NOVNC_URL",
@@ -86,12 +92,42 @@ def console(
     ] = None,
     claims: ClaimsFile = None,
     strict_context: StrictContext = False,
+    break_glass: Annotated[
+        bool,
+        typer.Option("--break-glass", rich_help_panel="Break-glass",
+                     help="When only access is missing and you may grant it: grant yourself the "
+                     "minimum for --ttl (asks first), open the console, revoke it when the "
+                     "session ends. When you may not: who can, and the command they run."),
+    ] = False,
+    ttl: Annotated[
+        str | None,
+        typer.Option("--ttl", metavar="DURATION", rich_help_panel="Break-glass",
+                     help="Break-glass: how long the access lasts at most (90m, 1h): it ends "
+                     "then even if iamcheck dies."),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option("--reason", metavar="TEXT", rich_help_panel="Break-glass",
+                     help="Break-glass: why (one line, at most 120 characters), kept in the "
+                     "policy description and the audit log."),
+    ] = None,
+    keep: Annotated[
+        bool,
+        typer.Option("--keep", rich_help_panel="Break-glass",
+                     help="Break-glass: do not revoke after the session (the TTL still ends it)."),
+    ] = False,
+    log: Annotated[
+        str | None,
+        typer.Option("--log", metavar="FILE", rich_help_panel="Break-glass",
+                     help="Break-glass: the audit log to append to (as grant's --log)."),
+    ] = None,
 ) -> None:
     """Check everything that would make the console fail, then open it (serial by default).
 
     Exit 0 when the console was opened (or, with --preflight-only, passed), 1 when the
     pre-flight fails or the console is busy, 3 when access is undecided, 4 when IBM refuses the
-    console token although the pre-flight passed, 5 when IBM's API fails.
+    console token although the pre-flight passed (after --wait-propagation), 5 when IBM's API
+    fails.
     """
     from iamcheck.formats import render
 
@@ -116,10 +152,22 @@ def console(
             stdin_fd=fd,
             stdin_is_terminal=fd is not None and sys.stdin.isatty(),
         )
+        glass = None
+        if break_glass:
+            from iamcheck.console.breakglass import BreakGlass, check_break_glass
+
+            check_break_glass(ttl, reason)
+            assert ttl is not None and reason is not None
+            glass = BreakGlass(ttl, reason.strip(), keep, log)
+        elif ttl is not None or reason is not None or keep or log is not None:
+            from iamcheck.errors import BadInput
+
+            raise BadInput("--ttl, --reason, --keep and --log go with --break-glass")
         opts = ConsoleOptions(instance, vnc=not serial, force=force, yes=yes,
                               open_browser=open_browser, url_only=url_only,
                               preflight_only=preflight_only, json_out=fmt is CheckFormat.JSON,
                               novnc_url=novnc_url, claims=claims,
-                              strict_context=strict_context)
+                              strict_context=strict_context, wait_propagation=wait_propagation,
+                              break_glass=glass)
         code = run_console(conn, opts, term)
     raise typer.Exit(int(code))

@@ -36,6 +36,9 @@ DryRun = Annotated[bool, typer.Option(
 Yes = Annotated[bool, typer.Option(
     "--yes", "-y", help="Apply without asking (needed when there is no terminal).")]
 Format = Annotated[CheckFormat, format_option()]
+Reason = Annotated[str | None, typer.Option(
+    "--reason", metavar="TEXT", help="Why (one line, at most 120 characters): kept in the "
+    "policy description and the audit log, where others read it.")]
 Log = Annotated[Path | None, typer.Option(
     "--log", metavar="FILE", help="Audit log to append to (JSON Lines; default: "
     "$XDG_STATE_HOME/iamcheck/audit.jsonl or ~/.local/state/iamcheck/audit.jsonl).")]
@@ -97,6 +100,7 @@ def grant(
     log: Log = None,
     requirement: RequirementFile = None,
     claims: ClaimsFile = None,
+    reason: Reason = None,
 ) -> None:
     """Create the missing console access: at most one policy per subject, only the missing role.
 
@@ -113,7 +117,8 @@ def grant(
         opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
                        instance=instance, resource_group=resource_group,
                        all_instances=all_instances, ttl=ttl, until=until, dry_run=dry_run,
-                       yes=yes, log=log, requirement=requirement, claims=claims)
+                       yes=yes, log=log, requirement=requirement, claims=claims,
+                       reason=reason)
         result = run_grant(conn, opts, prompt)
     if emit is not None and not quiet:
         from iamcheck.formats import render
@@ -143,6 +148,7 @@ def revoke(
     quiet: Quiet = False,
     log: Log = None,
     requirement: RequirementFile = None,
+    reason: Reason = None,
 ) -> None:
     """Delete the policies iamcheck grant created on a scope, or policies named by id.
 
@@ -159,7 +165,8 @@ def revoke(
         opts = Options(users=tuple(users or ()), groups=tuple(access_group or ()),
                        instance=instance, resource_group=resource_group,
                        all_instances=all_instances, policies=tuple(policy or ()),
-                       dry_run=dry_run, yes=yes, log=log, requirement=requirement)
+                       dry_run=dry_run, yes=yes, log=log, requirement=requirement,
+                       reason=reason)
         result = run_revoke(conn, opts, prompt)
     if not quiet:
         _print("revoke", fmt, revoke_document(result), bool(shown))

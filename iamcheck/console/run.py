@@ -16,7 +16,9 @@ from typing import Any
 from iamcheck.check.run import run_check
 from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
+from iamcheck.console.breakglass import BreakGlass, run_break_glass
 from iamcheck.console.preflight import FAIL, PASS, ConsoleUser, PreflightItem, outcome, preflight
+from iamcheck.console.propagation import DEFAULT_WAIT, wait_for_vpc
 from iamcheck.console.session import create_token, websocket_url
 from iamcheck.decide import Decision
 from iamcheck.errors import ApiFailure, BadInput, ExitCode
@@ -29,6 +31,7 @@ from iamcheck.model import Claims, Instance, User
 from iamcheck.parts import roles_by_action
 from iamcheck.read.lookup import Lookup
 from iamcheck.requirement import load_requirement
+from iamcheck.safe_text import for_terminal
 
 # The demo's on-call engineer: an ordinary user who may open every console (seed api_keys[1]).
 DEMO_CONSOLE_KEY = 1
@@ -117,6 +120,8 @@ class ConsoleOptions:
     novnc_url: str | None = None
     claims: Path | None = None
     strict_context: bool = False
+    wait_propagation: float = DEFAULT_WAIT  # seconds a 403 after an allow is retried (E1)
+    break_glass: BreakGlass | None = None  # grant for the session, revoke after (issue 16)
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,13 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
     ref = instance_ref(opts.instance, "INSTANCE")
     claims = load_claims(opts.claims)
     check_options(opts, term)
+    if opts.wait_propagation < 0:
+        raise BadInput("--wait-propagation: give a number of seconds, 0 or more")
+    if opts.break_glass is not None:
+        if opts.preflight_only or opts.url_only:
+            raise BadInput("--break-glass opens the console: it excludes --preflight-only and "
+                           "--url-only")
+        return run_break_glass(conn, opts, opts.break_glass, term)
     console_type: ConsoleType = "vnc" if opts.vnc else "serial"
     base = novnc_base(opts.novnc_url) if opts.vnc and not opts.url_only else None
     with open_session(replace(conn, demo_key=DEMO_CONSOLE_KEY)) as session:
@@ -171,6 +183,8 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
             return pre.exit_code
         if pre.failed:
             term.note("iamcheck: the pre-flight failed: fix what it names, then run this again")
+            if any(i.check == "access" and i.status == FAIL for i in pre.items):
+                _who_can(session, pre, term)
             return ExitCode.FINDING
         if opts.vnc and opts.force:
             term.note("iamcheck: note: --force has no effect on VNC consoles")
@@ -178,7 +192,9 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
         if serial_force and not opts.yes:
             term.confirm(f"--force disconnects whoever holds the serial console of "
                          f"{pre.instance.name}. Continue?")
-        opened = open_console(session, pre, serial_force)
+        opened = wait_for_vpc(lambda: open_console(session, pre, serial_force),
+                              opts.wait_propagation, term.note,
+                              for_terminal(f"{pre.instance.name} for {pre.caller.shown}"))
         novnc = novnc_url(opened.websocket_url, base) if base else None
         if opts.json_out:
             term.document(docs.document(pre, opened, novnc), False)
@@ -197,6 +213,21 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
             return ExitCode.OK
         _serial_session(pre, opened, serial_force, term)
     return ExitCode.OK
+
+
+def _who_can(session: IbmSession, pre: Preflight, term: Terminal) -> None:
+    """Who can grant the missing access, nearest first (issue 16); or why it cannot tell."""
+    from iamcheck.console.breakglass import who_can_grant
+
+    account_id = session.settings.account_id or session.caller().account_id
+    names, partial = who_can_grant(session, account_id, pre)
+    if names:
+        term.note(for_terminal("iamcheck: who can grant it, nearest first: " + "; ".join(names)
+                               + (f" ({partial})" if partial else "")))
+    else:
+        term.note(for_terminal(f"iamcheck: {partial or 'nobody found who can grant it'}"))
+    term.note("iamcheck: if you may grant it yourself: iamcheck console "
+              f"{for_terminal(pre.instance.name)} --break-glass --ttl 1h --reason TEXT")
 
 
 def _serial_session(pre: Preflight, opened: Opened, force: bool, term: Terminal) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from iamcheck.console.propagation import NotYetInEffect
 from iamcheck.errors import ApiFailure, ExitCode, IamcheckError, NotAuthorized
 from iamcheck.ibm import vpc
 from iamcheck.ibm.session import IbmSession
@@ -79,7 +80,7 @@ def create_token(
                 "then run this again"
             ) from None
         if err.status == 403 and allowed:
-            raise ConsoleRefused(
+            raise NotYetInEffect(
                 f"{detail}. IAM policies allow the console, so a new policy may still be taking "
                 "effect (retry in a few minutes), or a context-based restriction on VPC "
                 "Infrastructure Services blocks this network"

@@ -189,6 +189,9 @@ def _revoke_result(subject: dict[str, Any]) -> list[str]:
              for r in subject["results"] or ()] or ["nothing deleted"]
     if subject["after"] is not None:
         lines.append(f"now {_verdict(subject['after'])}")
+    lines += [f"still allowed through policy {r['policy_id']}"
+              + ("" if r["via"] == "direct" else f" of access group {r['via']}")
+              + f": {r['how']}" for r in subject.get("remaining", ())]
     return _result(subject["subject"]["label"], "\n".join(lines))
 
 

@@ -17,16 +17,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from iamcheck.decide import Decision
-from iamcheck.errors import IamcheckError
+from iamcheck.decide import Decision, Verdict
+from iamcheck.errors import IamcheckError, NotAuthorized
 from iamcheck.grant.current import Reader
 from iamcheck.grant.log import AuditLog
-from iamcheck.grant.plan import PlannedPolicy, Subject, evaluate
-from iamcheck.grant.policy import find_equivalent, policy_json
+from iamcheck.grant.plan import PlannedPolicy, Subject, evaluate, overall
+from iamcheck.grant.policy import covering_twin, find_equivalent, policy_json, redundant_twins
 from iamcheck.ibm import iam_policy
-from iamcheck.ibm.errors import Conflict, NotFound
+from iamcheck.ibm.errors import Conflict, NotFound, Refused
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Policy
+from iamcheck.redact import redact_shapes
 from iamcheck.requirement import Requirement
 
 Outcome = Literal["created", "already_present", "deleted", "already_gone", "failed"]
@@ -37,6 +38,10 @@ GONE: Outcome = "already_gone"
 FAILED: Outcome = "failed"
 FIRST_DELAY, MAX_DELAY = 0.1, 5.0  # seconds between read-backs, doubling
 MAX_WAIT = 300.0  # IBM documents no bound; Terraform waits up to 5 minutes after a create
+
+
+class WriteRefused(NotAuthorized):
+    """IBM refused a write that iamcheck's own rights check let through (exit 4)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,10 @@ class Changes:
         self._record("create", "requested", subject, "", body)
         try:
             created = iam_policy.create_policy(self.session, body)
+        except Refused as err:  # the rights check passed, but IBM refuses: exit 4, IBM's reason
+            self._record("create", FAILED, subject, "", body, redact_shapes(str(err)))
+            raise WriteRefused(f"IBM refused to create the policy for {subject.label}: "
+                               f"{redact_shapes(str(err))}") from None
         except Conflict as err:
             policy_id = iam_policy.conflicting_policy_id(err.details) or self._equivalent(planned)
             detail = "IBM answered 409: an identical policy exists"
@@ -115,7 +124,32 @@ class Changes:
             return Applied(subject, FAILED, "", f"{err} (the same command can be run again: "
                                                 "it never creates a duplicate)")
         self._record("create", CREATED, subject, created.id, body)
-        return Applied(subject, CREATED, created.id, "", self.read_back(created.id))
+        visible = self.read_back(created.id)
+        return self._deduplicate(planned, created.id, visible)
+
+    def _deduplicate(self, planned: PlannedPolicy, mine: str, visible: bool) -> Applied:
+        """A grant racing this one may have created the same grant with another window (the
+        window starts on the minute, so two runs across a minute boundary write different
+        bodies, which IBM's 409 does not catch). Look again: whichever of the two covers what
+        the other still gives stays, the other is deleted; both runs decide the same way."""
+        subject = planned.subject
+        try:
+            policies = self.reader.policies_of(subject)
+        except IamcheckError:
+            return Applied(subject, CREATED, mine, "", visible)
+        own = next((p for p in policies if p.id == mine), None)
+        if own is None:
+            return Applied(subject, CREATED, mine, "", visible)
+        now = datetime.now(UTC)
+        for other in redundant_twins(own, policies, now):
+            self.delete(subject, other)  # logged as any delete
+        keeper = covering_twin(own, policies, now)
+        if keeper is None:
+            return Applied(subject, CREATED, mine, "", visible)
+        self.delete(subject, own)
+        return Applied(subject, PRESENT, keeper.id, f"a concurrent grant created policy "
+                       f"{keeper.id}, which covers this one; the duplicate {mine} was deleted",
+                       True)
 
     def _equivalent(self, planned: PlannedPolicy) -> str:
         found = find_equivalent(self.reader.policies_of(planned.subject), planned.policy,
@@ -139,6 +173,10 @@ class Changes:
         self._record("delete", "requested", subject, policy.id, body)
         try:
             iam_policy.delete_policy(self.session, policy.id)
+        except Refused as err:
+            self._record("delete", FAILED, subject, policy.id, body, redact_shapes(str(err)))
+            raise WriteRefused(f"IBM refused to delete policy {policy.id}: "
+                               f"{redact_shapes(str(err))}") from None
         except NotFound:
             detail = "IBM answered 404: no such active policy (deleted already)"
             self._record("delete", GONE, subject, policy.id, body, detail)
@@ -162,15 +200,18 @@ class Changes:
     def verify(self, subject: Subject, requirement: Requirement, present: set[str],
                absent: set[str]) -> tuple[Decision, ...]:
         """Decide again from a fresh read, once the listing shows the changes (or time is up)."""
-        data = None
+        decided: tuple[Decision, ...] = ()
 
         def settled() -> bool:
-            nonlocal data
+            nonlocal decided
             data = self.reader.access(subject, datetime.now(UTC))
+            instances = data.instances or (self.reader.scope.new_instance(),)
+            decided = evaluate(data, requirement, subject, instances, datetime.now(UTC))
             ids = {p.id for p in data.policies}
-            return present <= ids and not absent & ids
+            if absent & ids:
+                return False
+            # A racing grant may have replaced ours with its twin: allowed is settled too.
+            return present <= ids or (bool(present) and overall(decided) is Verdict.ALLOW)
 
         poll(settled, self.timeout, self.sleep)
-        assert data is not None
-        instances = data.instances or (self.reader.scope.new_instance(),)
-        return evaluate(data, requirement, subject, instances, datetime.now(UTC))
+        return decided

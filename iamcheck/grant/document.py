@@ -129,6 +129,8 @@ def revoke_document(result: RevokeResult) -> dict[str, Any]:
                                 else result.results.get(sr.subject.id, ()))
         again = result.after.get(sr.subject.id)
         entry["after"] = verdicts(again, plan.requirement) if again else None
+        entry["remaining"] = [{"policy_id": r.policy_id, "via": r.via, "how": r.how}
+                              for r in result.remaining.get(sr.subject.id, ())]
         subjects.append(entry)
     outcomes = [r["outcome"] for s in subjects for r in s["results"] or ()]
     return {
@@ -140,6 +142,7 @@ def revoke_document(result: RevokeResult) -> dict[str, Any]:
         "subjects": subjects,
         "summary": {"subjects": len(subjects), "to_remove": len(plan.to_remove),
                     **{k: outcomes.count(k) for k in ("deleted", "already_gone", "failed")},
-                    "kept": sum(len(s["kept"]) for s in subjects)},
+                    "kept": sum(len(s["kept"]) for s in subjects),
+                    "still_allowed": sum(1 for s in subjects if s["remaining"])},
         "log": result.log,
     }

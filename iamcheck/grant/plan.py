@@ -14,12 +14,14 @@ and the Public Access group is a finding to fix, never access to build on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
 from iamcheck.decide import Decision, Reason, Verdict, decide
+from iamcheck.decide.conditions import holds
+from iamcheck.decide.tri import Tri
 from iamcheck.grant.policy import (
     ONCE,
     clip,
@@ -211,6 +213,32 @@ def missing_actions(actions: Sequence[str], decisions: Sequence[Decision]) -> tu
     return tuple(a for a in actions if any(a not in held(d) for d in decisions))
 
 
+def held_for_window(decision: Decision, policies: Mapping[str, Policy],
+                    window: Window | None) -> frozenset[str]:
+    """The actions `decision` holds now through policies that also hold for the whole asked
+    window: without a window (asked for good), only policies without a rule; with one, also a
+    one-time window that is still open at its end (a once window is one interval). A weekly or
+    other recurring rule never counts: it has gaps."""
+    return frozenset(g.action for g in decision.grants
+                     if _lasts_for(policies.get(g.policy_id), window))
+
+
+def _lasts_for(policy: Policy | None, window: Window | None) -> bool:
+    if policy is None or policy.rule is None:
+        return True
+    return (window is not None and policy.pattern == ONCE
+            and holds(policy.rule, window.end) is Tri.YES)
+
+
+def missing_for_window(actions: Sequence[str], decisions: Sequence[Decision],
+                       policies: Sequence[Policy], window: Window | None) -> tuple[str, ...]:
+    """Required actions held now on every instance, but not for the whole asked window."""
+    by_id = {p.id: p for p in policies}
+    return tuple(a for a in actions
+                 if all(a in held(d) for d in decisions)
+                 and any(a not in held_for_window(d, by_id, window) for d in decisions))
+
+
 def choose_roles(missing: Sequence[str], roles: Sequence[Role]) -> tuple[tuple[Role, ...],
                                                                          tuple[str, ...]]:
     """The grant roles, in order, that each carry an action still missing; and what none does."""
@@ -225,12 +253,21 @@ def choose_roles(missing: Sequence[str], roles: Sequence[Role]) -> tuple[tuple[R
 
 def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
                  requirement: Requirement, roles: Sequence[Role], at: datetime,
-                 window: Window | None = None, claims: Claims | None = None) -> SubjectPlan:
+                 window: Window | None = None, claims: Claims | None = None,
+                 reason: str = "") -> SubjectPlan:
     """What to create for `subject`, from `account` as read for it (its policies, its groups',
     the scope's instances)."""
     instances = account.instances or (scope.new_instance(),)
     before = evaluate(account, requirement, subject, instances, at, claims)
     missing = missing_actions(requirement.actions, before)
+    short_lived = missing_for_window(requirement.actions, before, account.policies, window)
+    if not missing and short_lived:
+        missing = short_lived
+        until = "without an end" if window is None else f"until {iso(window.end)}"
+        window_note = (f"allowed now, but not {until} as asked: {', '.join(short_lived)} "
+                       "held only through a time-bound policy; adding it for the asked window")
+    else:
+        window_note = ""
     if not missing:
         if overall(before) is Verdict.ALLOW:
             return SubjectPlan(subject, ALLOWED, f"already allowed on {scope.label}", before)
@@ -240,23 +277,32 @@ def plan_subject(account: AccountData, subject: Subject, scope: GrantScope,
     if uncovered:
         return SubjectPlan(subject, CANNOT, f"no role that {requirement.id} grants carries "
                            f"{', '.join(uncovered)}", before, missing)
-    planned = planned_policy(account.account_id, subject, scope, requirement, chosen, window)
+    planned = planned_policy(account.account_id, subject, scope, requirement, chosen, window,
+                             reason)
     predicted = evaluate(with_policy(account, planned.policy), requirement, subject, instances,
                          at, claims)
+    if overall(before) is Verdict.UNKNOWN:
+        why = first_reason(before)
+        window_note = ("uncertain now" + (f" ({why.text}, {why.rule})" if why else "")
+                       + ": the subject may already have access; the policy makes it certain"
+                       + (f"; {window_note}" if window_note else ""))
     short = sum(1 for d in before if any(a not in held(d) for a in missing))
-    reason = (f"missing {', '.join(missing)} on {short} of {len(before)} "
-              f"instance{'s' if len(before) != 1 else ''}")
+    reason = window_note or (f"missing {', '.join(missing)} on {short} of {len(before)} "
+                             f"instance{'s' if len(before) != 1 else ''}")
     return SubjectPlan(subject, CREATE, reason, before, missing, planned, predicted)
 
 
 def planned_policy(account_id: str, subject: Subject, scope: GrantScope, requirement: Requirement,
-                   roles: Sequence[Role], window: Window | None) -> PlannedPolicy:
+                   roles: Sequence[Role], window: Window | None,
+                   reason: str = "") -> PlannedPolicy:
     resource = scope.attributes(requirement, account_id)
     role_ids = tuple(r.crn for r in roles)
     tag = marker(subject.attribute, resource, role_ids)
     names = [r.display_name or role_suffix(r.crn) for r in roles]
     why = requirement.title[:1].lower() + requirement.title[1:]
-    text = f"{tag} created by iamcheck for {subject.label}: {', '.join(names)} on {scope.label}"
+    because = f" reason: {reason};" if reason else ""  # first: clipping never cuts it
+    text = f"{tag}{because} created by iamcheck for {subject.label}: {', '.join(names)}"
+    text += f" on {scope.label}"
     text += f", to {why}" + (f", until {iso(window.end)}" if window else "")
     policy = Policy(id="", type="access", state="active", subject=(subject.attribute,),
                     resource=resource, role_ids=role_ids,

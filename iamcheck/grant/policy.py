@@ -70,7 +70,8 @@ def same_grant(a: Policy, b: Policy) -> bool:
 
 def find_equivalent(policies: Iterable[Policy], wanted: Policy, at: datetime) -> Policy | None:
     """An active policy that already is `wanted`: the same grant, or one iamcheck created for
-    the same subject, scope and roles whose window holds at `at` (a concurrent grant's)."""
+    the same subject, scope and roles whose window holds at `at` and lasts as long as `wanted`'s
+    (a concurrent grant's): a shorter one is not what was asked for."""
     tag = tag_of(wanted.description)
     for policy in policies:
         if policy.state != "active":
@@ -78,8 +79,60 @@ def find_equivalent(policies: Iterable[Policy], wanted: Policy, at: datetime) ->
         if same_grant(policy, wanted):
             return policy
         if (tag is not None and tag_of(policy.description) == tag and created_by_iamcheck(policy)
-                and (policy.rule is None or holds(policy.rule, at) is Tri.YES)):
+                and _lasts(policy, wanted, at)):
             return policy
+    return None
+
+
+def _lasts(policy: Policy, wanted: Policy, at: datetime) -> bool:
+    if policy.rule is None:
+        return True
+    if holds(policy.rule, at) is not Tri.YES or wanted.rule is None or policy.pattern != ONCE:
+        return False
+    end = window_end(wanted.rule)
+    return end is not None and holds(policy.rule, end) is Tri.YES
+
+
+def _remaining_covered(by: Policy, of: Policy, now: datetime) -> bool:
+    """Does `by` give, from `now` on, all that `of` still gives?"""
+    if by.rule is None:
+        return True
+    if of.rule is None or by.pattern != ONCE or of.pattern != ONCE:
+        return False
+    end = window_end(of.rule)
+    return (end is not None and holds(by.rule, now) is Tri.YES
+            and holds(by.rule, end) is Tri.YES)
+
+
+def _twins(own: Policy, policies: Iterable[Policy]) -> list[Policy]:
+    """Other active policies iamcheck created for the same subject, scope and roles."""
+    tag = tag_of(own.description)
+    return [p for p in policies if p.id != own.id and p.state == "active" and tag is not None
+            and tag_of(p.description) == tag and created_by_iamcheck(p)]
+
+
+def covering_twin(own: Policy, policies: Iterable[Policy], now: datetime) -> Policy | None:
+    """A twin that covers what `own` still gives, and that `own` does not cover too (when both
+    cover each other, the smaller id stays: every racing run picks the same)."""
+    for twin in _twins(own, policies):
+        if _remaining_covered(twin, own, now) and (
+                not _remaining_covered(own, twin, now) or twin.id < own.id):
+            return twin
+    return None
+
+
+def redundant_twins(own: Policy, policies: Iterable[Policy], now: datetime) -> list[Policy]:
+    """Twins whose remaining access `own` covers, and that do not cover `own` in turn."""
+    return [t for t in _twins(own, policies)
+            if _remaining_covered(own, t, now) and not _remaining_covered(t, own, now)]
+
+
+def window_end(rule: Rule) -> datetime | None:
+    """The end of a one-time window that window_rule wrote."""
+    if isinstance(rule, ConditionGroup):
+        for c in rule.conditions:
+            if isinstance(c, Condition) and c.operator == "dateTimeLessThanOrEquals":
+                return datetime.fromisoformat(str(c.value))
     return None
 
 

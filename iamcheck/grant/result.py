@@ -14,6 +14,15 @@ from iamcheck.grant.revoke import RevokePlan
 
 
 @dataclass(frozen=True)
+class Remaining:
+    """A policy that still gives the access a revoke was asked to take away."""
+
+    policy_id: str
+    via: str  # "direct", or the access group's name
+    how: str  # what deletes it on purpose
+
+
+@dataclass(frozen=True)
 class GrantResult:
     plan: GrantPlan
     dry_run: bool
@@ -45,11 +54,15 @@ class RevokeResult:
     after: Mapping[str, Sequence[Decision]] = field(default_factory=dict)
     log: str | None = None
     declined: bool = False
+    # per subject, the policies through which console access remains after the revoke
+    remaining: Mapping[str, Sequence[Remaining]] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> ExitCode:
-        """0 when every planned delete is done (or would be) and nothing on the scope was kept."""
-        if self.declined or any(sr.kept for sr in self.plan.subjects):
+        """0 when every planned delete is done (or would be), nothing on the scope was kept and
+        no subject named with a scope keeps console access through another policy."""
+        if self.declined or any(sr.kept for sr in self.plan.subjects) or any(
+                self.remaining.values()):
             return ExitCode.FINDING
         done = (a for applied in (self.results or {}).values() for a in applied)
         if any(a.outcome not in (DELETED, GONE) for a in done):

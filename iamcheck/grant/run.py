@@ -5,8 +5,9 @@ verify, and build the document. Returns the document and the exit code."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from iamcheck import __version__
 from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
+from iamcheck.decide import Decision, Verdict
 from iamcheck.errors import BadInput
 from iamcheck.grant import current
 from iamcheck.grant.apply import FAILED, Applied, Changes
@@ -26,21 +28,28 @@ from iamcheck.grant.plan import (
     PlanError,
     Subject,
     Window,
+    evaluate,
     grant_roles,
+    overall,
     plan_subject,
 )
-from iamcheck.grant.result import GrantResult, RevokeResult
-from iamcheck.grant.revoke import RevokePlan, plan_revoke
+from iamcheck.grant.reason import reason_text
+from iamcheck.grant.result import GrantResult, Remaining, RevokeResult
+from iamcheck.grant.revoke import RevokePlan, SubjectRevoke, plan_revoke
 from iamcheck.ibm import iam_policy, user_management
 from iamcheck.ibm.errors import NotFound
 from iamcheck.ibm.session import IbmSession
 from iamcheck.inputs import UserRef, duration, instance_ref, instant, user_ref
 from iamcheck.model import Claims, Policy, Role
 from iamcheck.read.lookup import SERVICE_ID_PREFIX, Lookup
+from iamcheck.read.write_rights import require_policy_writes
 from iamcheck.requirement import Requirement, requirement_from
+from iamcheck.safe_text import for_terminal
 
 POLICY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 Doc = dict[str, Any]
+PROPAGATION_NOTE = ("IAM shows the new access now, but VPC may take up to 10 minutes to honour it "
+                    "(E1): `iamcheck console` waits for it (--wait-propagation)")
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Options:
     log: Path | None = None
     requirement: Path | None = None
     claims: Path | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,7 @@ class Checked:
     window: Window | None = None
     policies: tuple[str, ...] = ()
     claims: Claims | None = None
+    reason: str = ""
 
 
 def check_options(opts: Options, command: str, now: datetime) -> Checked:
@@ -116,13 +127,14 @@ def check_options(opts: Options, command: str, now: datetime) -> Checked:
     elif scope is not None and not users and not groups:
         raise BadInput("with a scope, name at least one USER or --access-group")
     window = _window(opts, now)
+    reason = reason_text(opts.reason)
     requirement = requirement_from(opts.requirement)
     claims = load_claims(opts.claims)
     log = None
     if not opts.dry_run:
         log = AuditLog(opts.log or default_path())
         log.prepare()
-    return Checked(users, groups, scope, requirement, log, window, policies, claims)
+    return Checked(users, groups, scope, requirement, log, window, policies, claims, reason)
 
 
 def _scope_ref(opts: Options) -> ScopeRef | None:
@@ -157,8 +169,8 @@ def _subjects(lookup: Lookup, checked: Checked) -> list[Subject]:
 
 
 def _context(command: str, caller_iam_id: str, account_id: str, req: Requirement,
-             scope: GrantScope | None) -> dict[str, Any]:
-    return {"command": command, "tool": f"iamcheck {__version__}",
+             scope: GrantScope | None, reason: str = "") -> dict[str, Any]:
+    return {"command": command, "tool": f"iamcheck {__version__}", "reason": reason,
             "by": {"iam_id": caller_iam_id, "local_user": local_user()},
             "account_id": account_id, "requirement": req.id,
             "scope": scope_json(scope) if scope else None}
@@ -183,6 +195,8 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
     with open_session(conn) as session:
         caller = session.caller()
         account_id = session.settings.account_id or caller.account_id
+        if checked.log is not None:
+            require_policy_writes(session, account_id, req.service, "grant")
         lookup = Lookup(session, account_id)
         roles = iam_policy.list_roles(session, account_id, req.service)
         try:
@@ -194,22 +208,29 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
         scope = current.resolve_scope(lookup, checked.scope)
         reader = Reader(lookup, scope, roles)
         plans = tuple(plan_subject(reader.access(s, now), s, scope, req, chosen, now,
-                                   checked.window, checked.claims) for s in subjects)
+                                   checked.window, checked.claims, checked.reason)
+                  for s in subjects)
         plan = GrantPlan(account_id, req, scope, now, plans, checked.window)
         if checked.log is None:
             return GrantResult(plan, dry_run=True)
+        for sp in plans:
+            if sp.policy is not None and overall(sp.before) is Verdict.UNKNOWN:
+                prompt.warn(for_terminal(f"{sp.subject.label}: {sp.reason}"))
         count = len(plan.to_create)
         if count and not opts.yes and not _ask(
                 prompt, grant_document(GrantResult(plan, dry_run=True)),
                 f"Create {count} polic{'y' if count == 1 else 'ies'}?"):
             return GrantResult(plan, dry_run=False, declined=True)
         changes = Changes(session, reader, checked.log,
-                          _context("grant", caller.iam_id, account_id, req, scope), now)
+                          _context("grant", caller.iam_id, account_id, req, scope,
+                                   checked.reason), now)
         applied = {p.subject.id: changes.create(p) for p in plan.to_create}
         after = {sp.subject.id: sp.before for sp in plans if sp.policy is None}
         for subject_id, done in applied.items():
             present = {done.policy_id} if done.policy_id and done.outcome != FAILED else set()
             after[subject_id] = changes.verify(done.subject, req, present, set())
+        if any(a.outcome != FAILED for a in applied.values()):
+            prompt.warn(PROPAGATION_NOTE)
         return GrantResult(plan, dry_run=False, applied=applied, after=after,
                            log=str(checked.log.path))
 
@@ -256,6 +277,8 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
     with open_session(conn) as session:
         caller = session.caller()
         account_id = session.settings.account_id or caller.account_id
+        if checked.log is not None:
+            require_policy_writes(session, account_id, req.service, "revoke")
         lookup = Lookup(session, account_id)
         roles = iam_policy.list_roles(session, account_id, req.service)
         named_subjects, named = _named(session, lookup, checked.policies)
@@ -270,14 +293,18 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
         plan = RevokePlan(account_id, req, scope, now, plans)
         names = _role_names(roles)
         if checked.log is None:
-            return RevokeResult(plan, dry_run=True, role_names=names)
+            predicted = {sr.subject.id: _without(reader, sr, req, now) for sr in plans
+                         if scope is not None and sr.subject.id in listed}
+            return RevokeResult(plan, dry_run=True, role_names=names, after=predicted,
+                                remaining=_remaining(plans, predicted))
         count = len(plan.to_remove)
         if count and not opts.yes and not _ask(
                 prompt, revoke_document(RevokeResult(plan, dry_run=True, role_names=names)),
                 f"Delete {count} polic{'y' if count == 1 else 'ies'}?"):
             return RevokeResult(plan, dry_run=False, role_names=names, declined=True)
         changes = Changes(session, reader, checked.log,
-                          _context("revoke", caller.iam_id, account_id, req, scope), now)
+                          _context("revoke", caller.iam_id, account_id, req, scope,
+                                   checked.reason), now)
         results: dict[str, list[Applied]] = {}
         after = {}
         for sr in plans:
@@ -286,7 +313,42 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
                 gone = {r.policy.id for r in sr.remove}
                 after[sr.subject.id] = changes.verify(sr.subject, req, set(), gone)
         return RevokeResult(plan, dry_run=False, role_names=names, results=results,
-                            after=after, log=str(checked.log.path))
+                            after=after, log=str(checked.log.path),
+                            remaining=_remaining(plans, after))
+
+
+def _without(reader: Reader, sr: SubjectRevoke, req: Requirement,
+             now: datetime) -> tuple[Decision, ...]:
+    """What a dry run predicts: the subject's access without the policies it would delete."""
+    gone = {r.policy.id for r in sr.remove}
+    data = reader.access(sr.subject, now)
+    data = replace(data, policies=tuple(p for p in data.policies if p.id not in gone))
+    return evaluate(data, req, sr.subject, data.instances or (reader.scope.new_instance(),), now)
+
+
+def _remaining(plans: Sequence[SubjectRevoke],
+               after: Mapping[str, Sequence[Decision]]) -> dict[str, tuple[Remaining, ...]]:
+    """For each subject still allowed after the revoke, the policies that allow it."""
+    out: dict[str, tuple[Remaining, ...]] = {}
+    for sr in plans:
+        decisions = after.get(sr.subject.id)
+        if not decisions or overall(decisions) is not Verdict.ALLOW:
+            continue
+        found: dict[str, Remaining] = {}
+        for d in decisions:
+            for g in d.grants:
+                if g.via.kind == "direct":
+                    how = shlex.join(["iamcheck", "revoke", sr.subject.cli_name, "--policy",
+                                      g.policy_id])
+                    found.setdefault(g.policy_id, Remaining(g.policy_id, "direct", how))
+                else:
+                    group = g.via.group_name or g.via.group_id
+                    found.setdefault(g.policy_id, Remaining(
+                        g.policy_id, group, f"remove {sr.subject.label} from access group "
+                        f"{group}, or delete the group's policy {g.policy_id} (it gives every "
+                        "member access)"))
+        out[sr.subject.id] = tuple(found.values())
+    return out
 
 
 def _role_names(roles: Sequence[Role]) -> dict[str, str]:

@@ -70,6 +70,8 @@ class OwnAccess:
     held: frozenset[str] = frozenset()  # keys of the rights held account-wide
     some_instances: bool = False  # a narrower instance scope (a resource group, some ids, ...)
     group_ids: frozenset[str] | None = None  # the caller's groups; None when refused even those
+    administers: frozenset[str] = frozenset()  # services held with Administrator account-wide
+    administers_some: frozenset[str] = frozenset()  # services held with it on a narrower scope
 
     def holds(self, right: ReadRight) -> bool:
         return self.owner or right.key in self.held
@@ -188,6 +190,8 @@ def access_from(iam_id: str, account_id: str, policies: Iterable[Policy],
     """The rights these policies (the caller's own and its groups') give. Pure."""
     held: set[str] = set()
     some_instances = False
+    admin: set[str] = set()
+    admin_some: set[str] = set()
     for policy in policies:
         if policy.type != "access" or policy.state != "active" or policy.rule is not None:
             continue
@@ -200,9 +204,14 @@ def access_from(iam_id: str, account_id: str, policies: Iterable[Policy],
         exact = [(a.key, a.value) for a in attrs.values() if a.operator == "stringEquals"]
         if len(attrs) == 1 and not policy.tags and len(exact) == 1:
             held |= {key for key, sources in SOURCES.items() if exact[0] in sources}
+            if "Administrator" in roles:
+                admin.add(str(exact[0][1]))
+        elif "Administrator" in roles:
+            admin_some |= {str(a.value) for a in attrs.values() if a.key == "serviceName"}
         some_instances = some_instances or _reaches_instances(attrs)
     return OwnAccess(iam_id, held=frozenset(held), some_instances=some_instances,
-                     group_ids=group_ids)
+                     group_ids=group_ids, administers=frozenset(admin),
+                     administers_some=frozenset(admin_some))
 
 
 def _reaches_instances(attrs: dict[str, Attribute]) -> bool:

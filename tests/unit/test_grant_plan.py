@@ -290,3 +290,32 @@ def test_default_log_path_follows_xdg(tmp_path: Path) -> None:
     assert default_path({"XDG_STATE_HOME": "relative"}) == (
         Path.home() / ".local/state/iamcheck/audit.jsonl")
     assert default_path({}) == Path.home() / ".local/state/iamcheck/audit.jsonl"
+
+
+def test_racing_grants_agree_on_which_twin_stays() -> None:
+    """Two runs across a minute boundary wrote windows a minute apart; a third asked for good.
+    Each run's re-check after its create keeps the twin that covers the other, so whichever
+    looks (or both) one policy is left."""
+    from iamcheck.grant.policy import covering_twin, redundant_twins
+
+    def made(pid: str, window: Window | None) -> Policy:
+        plan, _ = plan_for(ALICE_S, ONE, window=window)
+        assert plan.policy is not None
+        return _created(plan.policy.policy, pid)
+
+    early = made("a-early", Window(AT - timedelta(minutes=1), AT + timedelta(hours=8)))
+    late = made("b-late", Window(AT, AT + timedelta(hours=8, minutes=1)))
+    now = AT + timedelta(seconds=5)
+    both = [early, late]
+    assert covering_twin(early, both, now) == late  # the earlier run deletes its own
+    assert redundant_twins(early, both, now) == []
+    assert covering_twin(late, both, now) is None  # the later run keeps its own...
+    assert redundant_twins(late, both, now) == [early]  # ...and deletes the earlier's
+    same = made("c-same", Window(AT, AT + timedelta(hours=8, minutes=1)))
+    assert covering_twin(same, [late, same], now) == late  # mutual: the smaller id stays
+    assert covering_twin(late, [late, same], now) is None
+    forever = made("d-forever", None)
+    assert covering_twin(late, [late, forever], now) == forever
+    assert redundant_twins(forever, [late, forever], now) == [late]
+    other = _created(replace(late, description="by hand", rule=None, pattern=None), "e")
+    assert covering_twin(late, [late, other], now) is None  # not iamcheck's: never touched

@@ -75,13 +75,16 @@ _INSTANCE_EDIT = (
     *_IMAGE_MANAGE,
 )
 
+# Administrator on `is` may assign access to it (IBM's "IAM roles and actions", VPC).
+_IAM_ADMIN = ("iam.policy.create", "iam.policy.update", "iam.policy.delete", "iam.role.assign")
+
 # What each platform role carries on a service; roles absent here carry no listed action.
 PLATFORM_ACTIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "is": {
         "Viewer": _INSTANCE_READ,
         "Operator": _INSTANCE_OPERATE,
         "Editor": _INSTANCE_EDIT,
-        "Administrator": _INSTANCE_EDIT,
+        "Administrator": (*_INSTANCE_EDIT, *_IAM_ADMIN),
     },
 }
 
