@@ -91,6 +91,15 @@ def audit(
             "--output", "-o", metavar="FILE", help="Write the report to FILE, not stdout."
         ),
     ] = None,
+    fail_on: Annotated[
+        Many,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY|KIND",
+            help="Findings that fail the gate (exit 1): a severity (high, warning, info: that "
+            "or worse) or a kind (public_access, dynamic_group...); repeatable.",
+        ),
+    ] = None,
     requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
@@ -102,15 +111,17 @@ def audit(
     """Who can open the console of which instances, who is one role short, what is risky.
 
     With --expect it gates CI: exit 1 when an expected person lacks access (or, with
-    --only-expected, an unexpected one has it), 3 when a verdict that matters is unknown.
+    --only-expected, an unexpected one has it) or a finding matches --fail-on, 3 when a
+    verdict that matters is unknown or the data read is partial.
     """
     with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
         from iamcheck.audit.document import audit_document
         from iamcheck.audit.run import AuditOptions
         from iamcheck.audit.run import audit as run_audit
         from iamcheck.formats import render
-        from iamcheck.read.snapshot import write_atomic
+        from iamcheck.outfile import open_output
 
+        target = open_output(str(output)) if output is not None else None  # before any call
         opts = AuditOptions(
             instances=tuple(instance or ()),
             resource_groups=tuple(resource_group or ()),
@@ -122,12 +133,13 @@ def audit(
             at=at,
             requirement=requirement,
             snapshot=from_snapshot,
+            fail_on=tuple(fail_on or ()),
         )
         report = run_audit(conn, opts)
         text = render("audit", fmt.value, audit_document(report))
-        if output is None:
+        if target is None or target.kind == "stdout":
             typer.echo(text, nl=False)
         else:
-            write_atomic(output, text)
-            typer.echo(f"iamcheck: wrote {fmt.value} report to {output}", err=True)
+            target.write(text)
+            typer.echo(f"iamcheck: wrote {fmt.value} report to {target.shown}", err=True)
     raise typer.Exit(int(report.exit_code))
