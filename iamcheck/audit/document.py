@@ -187,6 +187,7 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
         # CSV renders each gap as a row whose verdict column is "gap" (docs/formats.md)
         "gaps": [{"kind": "gap", "what": g.what, "reason": g.reason} for g in report.partial],
         "gate": _gate(report),
+        "selection": {"narrowed": report.narrowed},
     }
     if report.expectations is not None:
         exp = report.expectations

@@ -78,6 +78,7 @@ class AuditReport:
     expectations: ExpectationResult | None = None
     fail_on: tuple[str, ...] = ()  # --fail-on: severities and kinds of findings that fail
     gaps: tuple[Gap, ...] | None = None  # the gaps that touch the selection; None: every gap
+    narrowed: bool = False  # a selection (--instance, --user...) chose part of the account
 
     @property
     def partial(self) -> tuple[Gap, ...]:
@@ -127,8 +128,9 @@ def run_audit(
                         _reasons(result))
     findings = scoped_findings(risks(account, requirement, at), account, requirement, at,
                                instances, chosen)
+    narrowed = chosen is not None or len(instances) != len(account.instances)
     return AuditReport(account, requirement, at, result, findings, outcome, fail_on,
-                       scoped_gaps(account.gaps, instances))
+                       scoped_gaps(account.gaps, instances), narrowed)
 
 
 def _reasons(result: AccountResult) -> Callable[[str, str], str]:

@@ -100,6 +100,11 @@ def audit(
             "or worse) or a kind (public_access, dynamic_group...); repeatable.",
         ),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="Table: every row and every name (nothing cut to +N), "
+                     "not fitted to the terminal."),
+    ] = False,
     requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
@@ -136,7 +141,13 @@ def audit(
             fail_on=tuple(fail_on or ()),
         )
         report = run_audit(conn, opts)
-        text = render("audit", fmt.value, audit_document(report))
+        layout = {}
+        if fmt is AuditFormat.TABLE:
+            from iamcheck.formats.width import terminal_width
+
+            to_terminal = target is None or target.kind == "stdout"
+            layout = {"wide": wide, "width": terminal_width() if to_terminal else None}
+        text = render("audit", fmt.value, audit_document(report), **layout)
         if target is None or target.kind == "stdout":
             typer.echo(text, nl=False)
         else:

@@ -51,5 +51,8 @@ def check(
         opts = CheckOptions(instance, user, at, requirement, from_snapshot)
         result = run_check(conn, opts)
     if not quiet:
-        typer.echo(render("check", fmt.value, check_document(result)), nl=False)
+        from iamcheck.formats.width import terminal_width
+
+        layout = {"width": terminal_width()} if fmt is CheckFormat.TABLE else {}
+        typer.echo(render("check", fmt.value, check_document(result), **layout), nl=False)
     raise typer.Exit(int(result.exit_code))
