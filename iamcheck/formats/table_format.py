@@ -21,6 +21,7 @@ VERDICT_WORD = {"allow": "ALLOWED", "deny": "DENIED", "unknown": "UNKNOWN"}
 
 
 GAP = 2  # spaces between columns in tabulate's plain format
+HEADER_PAD = 2  # tabulate's MIN_PADDING: a column is at least its header plus this
 MIN_COLUMN = 12  # a column is not wrapped narrower than this (or its header, or its content)
 
 
@@ -28,13 +29,17 @@ def _table(section: Section, width: int | None = None) -> list[str]:
     lines = [section.title]
     if not section.rows:
         return [*lines, f"  {section.empty}", *section.notes]
-    rows = [[_fill(cell) if col in section.wrap else cell
-             for col, cell in enumerate(row)] for row in section.rows]
-    if width is not None:
-        rows = fit(rows, section.headers, width)
+    if width is None:
+        rows = [[_fill(cell) if col in section.wrap else cell
+                 for col, cell in enumerate(row)] for row in section.rows]
+    else:
+        rows = fit(section.rows, section.headers, width)
     lines.append(tabulate(rows, headers=section.headers, tablefmt="plain",
                           disable_numparse=True))
-    return lines + section.notes
+    if width is None:
+        return lines + section.notes
+    return lines + [line for note in section.notes
+                    for line in _fill(note, width, subsequent_indent="  ").splitlines()]
 
 
 def _longest(text: str) -> int:
@@ -44,8 +49,11 @@ def _longest(text: str) -> int:
 def column_widths(rows: list[list[str]], headers: list[str], width: int) -> list[int]:
     """Each column's width so that the table fits `width`: the widest column gives way first,
     none below MIN_COLUMN (or what it needs, if less)."""
-    natural = [max([len(h), *(_longest(row[n]) for row in rows)]) for n, h in enumerate(headers)]
-    floor = [min(w, max(MIN_COLUMN, len(h))) for w, h in zip(natural, headers, strict=True)]
+    # tabulate makes a column at least its header plus HEADER_PAD wide
+    natural = [max([len(h) + HEADER_PAD, *(_longest(row[n]) for row in rows)])
+               for n, h in enumerate(headers)]
+    floor = [min(w, max(MIN_COLUMN, len(h) + HEADER_PAD))
+             for w, h in zip(natural, headers, strict=True)]
     widths = list(natural)
     room = width - GAP * (len(headers) - 1)
     while sum(widths) > room:
