@@ -15,6 +15,9 @@ from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Gap, Instance
 from iamcheck.requirement import Requirement
 
 SEVERITIES = ("high", "warning", "info")
+# Findings about a path anyone may take (a dynamic rule's claims, a trusted profile's rules):
+# a selected person may join it without a recorded membership.
+_ANYONE = frozenset({"dynamic_group", "trusted_profile"})
 KINDS = ("public_access", "dynamic_group", "trusted_profile", "expired_but_active",
          "template_managed")
 
@@ -43,7 +46,8 @@ def scoped_findings(findings: Iterable[Finding], account: AccountData, requireme
                     at: datetime, instances: tuple[Instance, ...],
                     subjects: tuple[str, ...] | None) -> tuple[Finding, ...]:
     """The findings whose policy may cover a selected instance and, when people were selected,
-    is on one of them (directly, or on a group one of them is in; Public Access is everyone's)."""
+    is on one of them (directly, or on a group one of them is in; Public Access is everyone's,
+    and a dynamic rule or a trusted profile may admit anyone)."""
     every = len(instances) == len(account.instances)
     if every and subjects is None:
         return tuple(findings)
@@ -56,7 +60,7 @@ def scoped_findings(findings: Iterable[Finding], account: AccountData, requireme
         reach.add(PUBLIC_ACCESS_GROUP_ID)
     out = []
     for finding in findings:
-        if reach is not None and finding.subject not in reach:
+        if reach is not None and finding.subject not in reach and finding.kind not in _ANYONE:
             continue
         policy = policies.get(finding.policy_id)
         if policy is None or every:
