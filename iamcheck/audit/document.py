@@ -16,6 +16,7 @@ from iamcheck.audit.exposure import exposure_part, exposures
 from iamcheck.audit.layers import instance_layers, layer_gaps_part, profiles_info
 from iamcheck.audit.run import AuditReport
 from iamcheck.decide import Grant, Scope, Verdict
+from iamcheck.errors import ExitCode
 from iamcheck.model import ServiceId, User
 from iamcheck.parts import instance_part, roles_by_action, subject_part, unknown_subject_part
 
@@ -133,7 +134,19 @@ def _instances(report: AuditReport) -> list[dict[str, Any]]:
     ]
 
 
+def _gate(report: AuditReport) -> dict[str, Any]:
+    """The run's one verdict, from AuditReport.exit_code: JUnit and SARIF render this."""
+    code = report.exit_code
+    return {
+        "exit_code": int(code),
+        "result": {ExitCode.OK: "pass", ExitCode.FINDING: "fail"}.get(code, "unknown"),
+        "fail_on": list(report.fail_on),
+        "partial": bool(report.partial),
+    }
+
+
 def audit_document(report: AuditReport) -> dict[str, Any]:
+    failing = set(report.failing_findings)
     info = _subject_info(report)
     position: dict[str, int] = {}
     for n, inst in enumerate(report.result.instances):
@@ -172,12 +185,16 @@ def audit_document(report: AuditReport) -> dict[str, Any]:
                 "policy_id": f.policy_id,
                 "subject": f.subject,
                 "detail": f.detail,
+                "fails_gate": f in failing,
             }
             for f in report.findings
         ],
-        "gaps": [{"what": g.what, "reason": g.reason} for g in report.account.gaps],
+        # CSV renders each gap as a row whose verdict column is "gap" (docs/formats.md)
+        "gaps": [{"kind": "gap", "what": g.what, "reason": g.reason} for g in report.partial],
         "rule_exposures": [exposure_part(e, position) for e in exposures(report.result)],
         "layer_gaps": layer_gaps_part(report.account),
+        "gate": _gate(report),
+        "selection": {"narrowed": report.narrowed},
     }
     if report.with_claims:
         doc["decided_with_claims"] = [s for s in report.result.subjects

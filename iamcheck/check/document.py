@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from iamcheck.model import User
 from iamcheck.parts import instance_part, roles_by_action, subject_part
 
 if TYPE_CHECKING:
@@ -31,4 +32,19 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "context_rules": body["context_rules"],
         "layer_gaps": [{"layer": g.layer, "reason": g.reason} for g in result.layer_gaps],
         "roles_by_action": roles_by_action(result.roles, body["missing"]),
+        "fix": _fix(result),
     }
+
+
+def _fix(result: CheckResult) -> str:
+    """The command that fixes a deny a policy can fix: the `grant` console suggests."""
+    from iamcheck.console.preflight import ConsoleUser, grant_command
+    from iamcheck.decide import Verdict
+
+    decision = result.decision
+    if decision.verdict is not Verdict.DENY or not decision.missing:
+        return ""  # allowed, undecided, or a state no policy fixes (V4)
+    if not isinstance(result.subject, User):
+        return ""  # grant gives access to users
+    who = ConsoleUser(result.subject.iam_id, result.subject.email)
+    return grant_command(who, result.instance)

@@ -104,6 +104,20 @@ def audit(
     fmt: Annotated[AuditFormat, format_option()] = AuditFormat.TABLE,
     output: OutputFile = None,
     quiet: Quiet = False,
+    fail_on: Annotated[
+        Many,
+        typer.Option(
+            "--fail-on",
+            metavar="SEVERITY|KIND",
+            help="Findings that fail the gate (exit 1): a severity (high, warning, info: that "
+            "or worse) or a kind (public_access, dynamic_group...); repeatable.",
+        ),
+    ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option("--wide", help="Table: every row and every name (nothing cut to +N), "
+                     "not fitted to the terminal."),
+    ] = False,
     requirement: RequirementFile = None,
     from_snapshot: Annotated[
         Path | None,
@@ -156,9 +170,9 @@ def audit(
     """Who can open the console of which instances, who is one role short, what is risky.
 
     With --expect it gates CI: exit 1 when an expected person lacks access (or, with
-    --only-expected, an unexpected one has it), 3 when a verdict that matters is unknown.
-    With --plan or --with-policy it reports, as `iamcheck diff` does, who would gain and who
-    would lose access.
+    --only-expected, an unexpected one has it) or a finding matches --fail-on, 3 when a
+    verdict that matters is unknown or the data read is partial. With --plan or --with-policy
+    it reports, as `iamcheck diff` does, who would gain and who would lose access.
     """
     with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
         from iamcheck.audit.document import audit_document
@@ -166,8 +180,9 @@ def audit(
         from iamcheck.audit.run import audit as run_audit
         from iamcheck.errors import BadInput
         from iamcheck.formats import render
-        from iamcheck.read.snapshot import write_atomic
+        from iamcheck.outfile import open_output
 
+        target = open_output(str(output)) if output is not None else None  # before any call
         opts = AuditOptions(
             instances=tuple(instance or ()),
             resource_groups=tuple(resource_group or ()),
@@ -182,6 +197,7 @@ def audit(
             claims=claims,
             unused_days=unused_days,
             strict_context=strict_context,
+            fail_on=tuple(fail_on or ()),
         )
         if plan is not None or with_policy is not None:
             from iamcheck.audit.change import ChangeFiles, review
@@ -202,11 +218,18 @@ def audit(
             text = render("review", fmt.value, rows_document(rows_from_report(report, ids)))
         else:
             report = run_audit(conn, opts)
-            text = render("audit", fmt.value, audit_document(report))
-        if output is not None:
-            write_atomic(output, text)
+            layout = {}
+            if fmt is AuditFormat.TABLE:
+                from iamcheck.formats.width import terminal_width
+
+                to_terminal = target is None or target.kind == "stdout"
+                layout = {"wide": wide, "width": terminal_width() if to_terminal else None}
+            text = render("audit", fmt.value, audit_document(report), **layout)
+        if target is None or target.kind == "stdout":
             if not quiet:
-                typer.echo(f"iamcheck: wrote {fmt.value} report to {output}", err=True)
-        elif not quiet:
-            typer.echo(text, nl=False)
+                typer.echo(text, nl=False)
+        else:
+            target.write(text)
+            if not quiet:
+                typer.echo(f"iamcheck: wrote {fmt.value} report to {target.shown}", err=True)
     raise typer.Exit(int(report.exit_code))

@@ -59,6 +59,9 @@ def check(
                             strict_context)
         result = run_check(conn, opts)
     if not quiet:
-        text = render("check", fmt.value, check_document(result))
+        from iamcheck.formats.width import terminal_width
+
+        layout = {"width": terminal_width()} if fmt is CheckFormat.TABLE else {}
+        text = render("check", fmt.value, check_document(result), **layout)
         typer.echo(paint(text, fmt.value), nl=False)
     raise typer.Exit(int(result.exit_code))

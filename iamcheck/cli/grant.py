@@ -58,11 +58,13 @@ def _prompt(fmt: CheckFormat, plan: Literal["grant-plan", "revoke-plan"]) -> Any
         typer.echo(render(plan, "table", doc), err=fmt is CheckFormat.JSON)
         shown.append(fmt is CheckFormat.TABLE)
 
+    from iamcheck.safe_text import for_terminal  # questions and warnings quote account text
+
     def confirm(question: str) -> bool:
-        return typer.confirm(question, default=False, err=True)
+        return typer.confirm(for_terminal(question), default=False, err=True)
 
     def warn(text: str) -> None:
-        typer.echo(f"iamcheck: warning: {text}", err=True)
+        typer.echo(f"iamcheck: warning: {for_terminal(text)}", err=True)
 
     return Prompt(_interactive(), show, confirm, warn), shown
 

@@ -27,10 +27,12 @@ def snapshot(
     from iamcheck.formats import render
 
     with exit_on_error(conn.debug):  # what it imports, too, can be interrupted
+        from iamcheck.outfile import open_output
         from iamcheck.snapshot.document import snapshot_document
         from iamcheck.snapshot.run import snapshot as run_snapshot
 
-        account = run_snapshot(conn, output, requirement)
+        target = open_output(str(output))  # checked before any IBM call
+        account = run_snapshot(conn, target, requirement)
     if not quiet:
         typer.echo(render("snapshot", "table", snapshot_document(account, output)), err=True,
                    nl=False)

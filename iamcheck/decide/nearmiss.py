@@ -41,8 +41,20 @@ def near_misses(ctx: Context, seen: Iterable[Seen], missing: tuple[str, ...],
     return tuple(sorted(found.values(), key=_rank))
 
 
-def _rank(miss: NearMiss) -> tuple[int, int, int, bool, str, str, str]:
-    return (miss.defects, NEAR_MISS_RANK[miss.kind], -len(miss.actions), not miss.via.certain,
+# How close a path is to this person: their own policies, then their groups', then a trusted
+# profile's, then the Public Access group's (everyone's).
+_VIA_RANK = {"direct": 0, "group": 1, "profile": 2, "public": 3}
+# After a policy on this instance with the right role: one on another scope, then a role that
+# lacks the action.
+_PLACE = {NearMissKind.WRONG_SCOPE: 1, NearMissKind.VPC_SCOPE: 1,
+          NearMissKind.ROLE_LACKS_ACTION: 2}
+
+
+def _rank(miss: NearMiss) -> tuple[int, int, int, int, int, bool, str, str, str]:
+    """Nearest first, for this person on this instance (issue 12): own policies first, then
+    fewer defects, the same instance before other scopes, and the more useful kind."""
+    return (_VIA_RANK.get(miss.via.kind, 4), miss.defects, _PLACE.get(miss.kind, 0),
+            NEAR_MISS_RANK[miss.kind], -len(miss.actions), not miss.via.certain,
             miss.policy_id, miss.via.kind, miss.via.group_id)
 
 

@@ -32,15 +32,17 @@ class People:
             bits ^= low
         return out
 
-    def names(self, bits: int, who: Callable[[str], str]) -> str:
-        """`a, b, +N`: the first PEOPLE_CAP people, then how many more."""
+    def names(self, bits: int, who: Callable[[str], str], cap: int | None = PEOPLE_CAP) -> str:
+        """`a, b, +N`: the first `cap` people (None: all), then how many more."""
         total = bits.bit_count()
-        shown = [who(i) for i in self.first(bits, PEOPLE_CAP)]
-        return ", ".join(shown + ([f"+{total - PEOPLE_CAP}"] if total > PEOPLE_CAP else []))
+        limit = total if cap is None else cap
+        shown = [who(i) for i in self.first(bits, limit)]
+        return ", ".join(shown + ([f"+{total - limit}"] if total > limit else []))
 
-    def text(self, bits: int, unit: str, who: Callable[[str], str]) -> str:
+    def text(self, bits: int, unit: str, who: Callable[[str], str],
+             cap: int | None = PEOPLE_CAP) -> str:
         """`12 holders: a, b, +10`; one person is just named."""
         count = bits.bit_count()
         if count == 1:
             return who(self.first(bits, 1)[0])
-        return f"{count} {unit}{'' if count == 1 else 's'}: {self.names(bits, who)}"
+        return f"{count} {unit}{'' if count == 1 else 's'}: {self.names(bits, who, cap)}"

@@ -29,10 +29,10 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def capped(items: Iterable[str], limit: int = CAP) -> str:
-    """`a, b, c, +N`: at most `limit` items, then how many more."""
+def capped(items: Iterable[str], limit: int | None = CAP) -> str:
+    """`a, b, c, +N`: at most `limit` items (None: all), then how many more."""
     shown = list(items)
-    if len(shown) <= limit:
+    if limit is None or len(shown) <= limit:
         return ", ".join(shown)
     return ", ".join([*shown[:limit], f"+{len(shown) - limit}"])
 
@@ -60,7 +60,13 @@ def roles_for(action: str, requirement: dict[str, Any]) -> str:
 class Index:
     """Look-ups over an audit document: subjects, instances and scopes by id, resource groups."""
 
-    def __init__(self, doc: dict[str, Any]) -> None:
+    def __init__(self, doc: dict[str, Any], wide: bool = False) -> None:
+        # under a narrowed selection (--instance, --user...) or --wide, lists are not cut to +N
+        self.narrowed = bool((doc.get("selection") or {}).get("narrowed"))
+        self.wide = wide
+        self.cap: int | None = None if wide or self.narrowed else CAP
+        self.max_rows: int | None = None if wide else MAX_ROWS
+        self.people_cap: int | None = None if wide or self.narrowed else PEOPLE_CAP
         self.subjects = {s["iam_id"]: s for s in doc.get("subjects", [])}
         self.listed = doc.get("instances", [])  # scopes name instances by place in this list
         self.instances = {i["id"]: i for i in self.listed}
@@ -111,6 +117,9 @@ class Index:
         if n == 1:
             return self.name(ids[0])
         if n == len(self.instances):
+            if self.narrowed:  # all of the selection, not of the account
+                return (", ".join(map(self.name, ids)) if n <= CAP or self.wide
+                        else f"all {n} selected instances")
             return f"all {n} instances"
         by_group: dict[str, list[str]] = defaultdict(list)
         for instance_id in ids:
@@ -119,24 +128,27 @@ class Index:
             group, members = next(iter(by_group.items()))
             if len(members) == len(self.groups.get(group, ())):
                 return f"all {n} instances in resource group {group}"
-            return f"{n} instances in resource group {group}: {capped(map(self.name, members))}"
-        if n <= CAP:
+            return (f"{n} instances in resource group {group}: "
+                    f"{capped(map(self.name, members), self.cap)}")
+        if n <= CAP or self.cap is None:
             return ", ".join(map(self.name, ids))
         parts = [f"{'all ' if len(m) == len(self.groups.get(g, ())) > 1 else ''}{len(m)} in {g}"
                  for g, m in by_group.items()]
-        return f"{n} instances in {len(by_group)} resource groups: {capped(parts)}"
+        return f"{n} instances in {len(by_group)} resource groups: {capped(parts, self.cap)}"
 
     def scope(self, scope: dict[str, Any]) -> str:
         """What one scope entry of a subject covers."""
         ids = self.ids(scope)
         kind = scope.get("kind")
         if kind == "all":
+            if self.narrowed:  # everything selected: say which, not "all instances"
+                return self.instance_set(ids)
             return f"all instances ({len(ids)})"
         if kind == "resource_group":
             name = self.group_names.get(scope.get("value", ""), scope.get("value", ""))
             return f"all instances in resource group {name} ({len(ids)})"
         if kind == "instances" or not scope.get("label"):
-            return f"{plural(len(ids), 'instance')}: {capped(map(self.name, ids))}"
+            return f"{plural(len(ids), 'instance')}: {capped(map(self.name, ids), self.cap)}"
         return f"{scope['label']} ({len(ids)})"
 
 
@@ -161,13 +173,14 @@ class Section:
     notes: list[str] = field(default_factory=list)
     empty: str = "none"
 
-    def capped(self, unit: str, total: int | None = None) -> Section:
-        """At most MAX_ROWS rows; `total` when the caller built only those it shows."""
+    def capped(self, unit: str, total: int | None = None, limit: int | None = MAX_ROWS
+               ) -> Section:
+        """At most `limit` rows (None: all); `total` when the caller built only those shown."""
         total = len(self.rows) if total is None else total
-        if total > MAX_ROWS:
-            self.notes.insert(0, f"+{total - MAX_ROWS} more {unit}s "
+        if limit is not None and total > limit:
+            self.notes.insert(0, f"+{total - limit} more {unit}s "
                                  "(--format csv or json lists every one)")
-            self.rows = self.rows[:MAX_ROWS]
+            self.rows = self.rows[:limit]
         return self
 
 
@@ -241,8 +254,8 @@ def by_instance(doc: dict[str, Any], idx: Index) -> Section:
     rules = [(people.bits(e.get("undecided", [])), e) for e in doc.get("rule_exposures", [])]
     place = {inst["id"]: n for n, inst in enumerate(idx.listed)}
     rows = _grouped(keyed)
-    for (holders, maybe), ids in rows[:MAX_ROWS]:
-        lines = [people.text(holders, "holder", idx.who) if holders else "nobody"]
+    for (holders, maybe), ids in rows[:idx.max_rows]:
+        lines = [people.text(holders, "holder", idx.who, idx.people_cap) if holders else "nobody"]
         at = {place[i] for i in ids if i in place}
         for entering, exposure in rules:
             reach = set(exposure.get("gives", [])) | set(exposure.get("may_give", []))
@@ -252,16 +265,17 @@ def by_instance(doc: dict[str, Any], idx: Index) -> Section:
                              f"{exposure.get('group_name', '')}, rule "
                              f"'{exposure.get('rule_name', '')}')")
         if maybe:
-            lines.append(f"{maybe.bit_count()} uncertain: {people.names(maybe, idx.who)}")
+            lines.append(f"{maybe.bit_count()} uncertain: "
+                         f"{people.names(maybe, idx.who, idx.people_cap)}")
         section.rows.append([idx.instance_set(ids), "\n".join(lines)])
-    return section.capped("instance group", len(rows))
+    return section.capped("instance group", len(rows), idx.max_rows)
 
 
 def people_text(iam_ids: Sequence[str], unit: str, idx: Index) -> str:
     """`12 holders: alice@example.com, bob@example.com, +10`; one person is just named."""
     if len(iam_ids) == 1:
         return idx.who(iam_ids[0])
-    return f"{plural(len(iam_ids), unit)}: {capped(map(idx.who, iam_ids), PEOPLE_CAP)}"
+    return f"{plural(len(iam_ids), unit)}: {capped(map(idx.who, iam_ids), idx.people_cap)}"
 
 
 def one_short(doc: dict[str, Any], idx: Index) -> Section:
@@ -270,38 +284,38 @@ def one_short(doc: dict[str, Any], idx: Index) -> Section:
     groups = _grouped(((action, tuple(refs)), (action, refs), s["iam_id"])
                       for s in doc.get("subjects", [])
                       for action, refs in (s.get("one_short") or {}).items() if refs)
-    for (action, refs), subjects in groups[:MAX_ROWS]:  # only the rows shown are worded
+    for (action, refs), subjects in groups[:idx.max_rows]:  # only the rows shown are worded
         section.rows.append([people_text(subjects, "subject", idx), roles_for(action, requirement),
                              idx.instance_set(idx.members(refs))])
-    return section.capped("row", len(groups))
+    return section.capped("row", len(groups), idx.max_rows)
 
 
 def uncertain(doc: dict[str, Any], idx: Index) -> Section:
     section = Section("Uncertain", ["WHO", "ON"])
     groups = _grouped((tuple(s["unknown"]), s["unknown"], s["iam_id"])
                       for s in doc.get("subjects", []) if s.get("unknown"))
-    for refs, subjects in groups[:MAX_ROWS]:
+    for refs, subjects in groups[:idx.max_rows]:
         section.rows.append([people_text(subjects, "subject", idx),
                              idx.instance_set(idx.members(refs))])
     if section.rows:
         section.notes.append("why: `iamcheck check --user WHO --instance ID` names the uncertain "
                              "path (dynamic group rule, unknown attribute, unreadable data)")
-    return section.capped("row", len(groups))
+    return section.capped("row", len(groups), idx.max_rows)
 
 
-def findings(doc: dict[str, Any]) -> Section:
+def findings(doc: dict[str, Any], limit: int | None = MAX_ROWS) -> Section:
     section = Section("Findings", ["SEVERITY", "KIND", "RULE", "POLICY", "DETAIL"],
                       wrap=frozenset({4}))
     for f in doc.get("findings", []):
         section.rows.append([f.get("severity", ""), f.get("kind", ""), f.get("rule") or "-",
                              short_id(f.get("policy_id", "")), f.get("detail", "")])
-    return section.capped("finding")
+    return section.capped("finding", None, limit)
 
 
-def gaps(doc: dict[str, Any]) -> Section:
+def gaps(doc: dict[str, Any], limit: int | None = MAX_ROWS) -> Section:
     section = Section("Gaps", ["WHAT", "REASON"], wrap=frozenset({1}))
     section.rows = [[g.get("what", ""), g.get("reason", "")] for g in doc.get("gaps", [])]
-    return section.capped("gap")
+    return section.capped("gap", None, limit)
 
 
 def expectations(doc: dict[str, Any], idx: Index) -> Section:
@@ -322,18 +336,19 @@ def expectations(doc: dict[str, Any], idx: Index) -> Section:
     for (kind, detail, ids), subjects in groups:
         section.rows.append([kind, people_text(subjects, "subject", idx), idx.instance_set(ids),
                              detail])
-    return section.capped("row")
+    return section.capped("row", None, idx.max_rows)
 
 
-def audit_sections(doc: dict[str, Any]) -> list[Section]:
-    idx = Index(doc)
+def audit_sections(doc: dict[str, Any], wide: bool = False) -> list[Section]:
+    """The sections; `wide`: every row and every name, nothing cut to +N."""
+    idx = Index(doc, wide)
     sections = [who_can_open(doc, idx), by_instance(doc, idx), one_short(doc, idx),
-                uncertain(doc, idx), findings(doc)]
+                uncertain(doc, idx), findings(doc, idx.max_rows)]
     from iamcheck.formats._layers import layer_sections  # it builds on Section, defined here
 
     sections += layer_sections(doc)
     if doc.get("gaps"):
-        sections.append(gaps(doc))
+        sections.append(gaps(doc, idx.max_rows))
     if doc.get("expectations") is not None:
         sections.append(expectations(doc, idx))
     return sections

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from iamcheck.formats._safe import terminal_doc
+
 WIDTH = 100
 
 
@@ -13,6 +15,7 @@ def _label(console_type: str) -> str:
 
 
 def render_console(doc: dict[str, Any]) -> str:
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
     instance, user = doc["instance"], doc["user"]
     lines = textwrap.wrap(
         f"Pre-flight for the {_label(doc['console_type'])} of {instance['name']} "
@@ -37,5 +40,6 @@ def render_console(doc: dict[str, Any]) -> str:
 
 
 def render_snapshot(doc: dict[str, Any]) -> str:
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
     return (f"iamcheck: saved {doc['users']} users, {doc['policies']} policies, "
             f"{doc['instances']} instances to {doc['path']}\n")

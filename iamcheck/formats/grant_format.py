@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
+from iamcheck.formats._safe import terminal_doc
 from iamcheck.formats.json_format import compact
 
 WORD = {"allow": "ALLOWED", "deny": "DENIED", "unknown": "UNKNOWN"}
@@ -143,10 +144,12 @@ def _logged(doc: dict[str, Any]) -> str:
 
 
 def render_grant_plan(doc: dict[str, Any]) -> str:
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
     return _plan(doc, _grant_plan)
 
 
 def render_grant(doc: dict[str, Any], plan_shown: bool = False) -> str:
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
     summary = doc["summary"]
     allowed = f"{summary['allowed']} of {summary['subjects']} subjects"
 
@@ -157,7 +160,7 @@ def render_grant(doc: dict[str, Any], plan_shown: bool = False) -> str:
         return out
 
     n = summary["to_create"]
-    return _render(doc, None if plan_shown else render_grant_plan(doc),
+    return _render(doc, None if plan_shown else _plan(doc, _grant_plan),
                    f"dry run: nothing was changed; {n} polic{'y' if n == 1 else 'ies'} would be "
                    f"created; {allowed} would then be allowed", results)
 
@@ -178,6 +181,7 @@ def _revoke_plan(subject: dict[str, Any]) -> list[str]:
 
 
 def render_revoke_plan(doc: dict[str, Any]) -> str:
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
     return _plan(doc, _revoke_plan)
 
 
@@ -196,6 +200,7 @@ def _revoke_result(subject: dict[str, Any]) -> list[str]:
 
 
 def render_revoke(doc: dict[str, Any], plan_shown: bool = False) -> str:
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
     summary = doc["summary"]
 
     def results() -> list[str]:
@@ -205,6 +210,6 @@ def render_revoke(doc: dict[str, Any], plan_shown: bool = False) -> str:
         return out
 
     n = summary["to_remove"]
-    return _render(doc, None if plan_shown else render_revoke_plan(doc),
+    return _render(doc, None if plan_shown else _plan(doc, _revoke_plan),
                    f"dry run: nothing was changed; {n} polic{'y' if n == 1 else 'ies'} would be "
                    "deleted", results)

@@ -1,31 +1,31 @@
 """JUnit XML: the audit as test results for CI (GitHub test reporters, GitLab, Jenkins).
 
-One testcase per finding (a warning fails, an info passes with its text in system-out), one per
-expectation violation, and one passing "audit completed" so that a clean run still shows a test.
-A violation of kind "unknown" (iamcheck cannot decide the pair) is *skipped*, not an error: JUnit
-means by error that the test itself broke, which Jenkins and GitLab show as a crashed test and
-some reporters as a failed build; skipped is shown by all of them as "not passed, not failed",
-which is what undecided means. The exit code, not this file, decides whether the job fails.
+The suite says what the exit code says, by construction: both come from the document's `gate`
+(AuditReport.exit_code). One testcase per finding (failing when it fails the gate, that is when
+it matches --fail-on; passing with its text in system-out otherwise), one per expectation
+violation and one per gap in the data read (all failing: an undecided expectation and partial
+data are exit 3, and JUnit has no "unknown" that every reporter shows as not passed), and one
+"audit completed" case that fails when the gate fails for a reason no other case shows. So the
+suite has a failure exactly when the exit code is not 0.
+
+Account text is shown escaped (safe_text.for_xml): readers show these files to people, and any
+input gives well-formed XML.
 """
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
 from iamcheck.formats._text import Index, summary
+from iamcheck.safe_text import for_xml
 
-FAILING_VIOLATIONS = {"missing", "unexpected"}
 MESSAGE_CHARS = 200  # reporters show the message attribute as a one-line title
 
 
-# Characters XML 1.0 cannot carry at all; names read from IBM could hold them.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    """One line, escaped for people and for XML (a newline in account text stays visible)."""
+    return for_xml(text)
 
 
 def _message(text: str) -> str:
@@ -50,8 +50,8 @@ class _Suite:
             child.set("type", kind)
         child.text = _clean(text)
 
-    def output(self, case: ET.Element, text: str) -> None:
-        ET.SubElement(case, "system-out").text = _clean(text)
+    def output(self, case: ET.Element, *lines: str) -> None:
+        ET.SubElement(case, "system-out").text = "\n".join(map(_clean, lines))
 
 
 def render_audit(doc: dict[str, Any]) -> str:
@@ -64,22 +64,30 @@ def render_audit(doc: dict[str, Any]) -> str:
     ET.SubElement(props, "property", name="requirement", value=str(req))
 
     done = suite.case("iamcheck.audit", "audit completed")
-    suite.output(done, "\n".join(summary(doc)))
+    suite.output(done, *summary(doc))
     for f in doc.get("findings", []):
         case = suite.case(f"iamcheck.finding.{f.get('kind', '')}",
                           f"{f.get('rule') or f.get('kind', '')} policy {f.get('policy_id', '')} "
                           f"on {idx.who(f.get('subject', ''))}")
-        if f.get("severity") == "info":
-            suite.output(case, f.get("detail", ""))
-        else:
+        if f.get("fails_gate"):
             suite.outcome(case, "failure", f.get("detail", ""), str(f.get("severity", "")))
+        else:
+            suite.output(case, f"{f.get('severity', '')}: {f.get('detail', '')}")
     for v in (doc.get("expectations") or {}).get("violations", []):
         kind = v.get("kind", "")
         case = suite.case(f"iamcheck.expectation.{kind}",
                           f"{idx.who(v.get('subject', ''))} on {idx.name(v.get('instance_id', ''))}"
                           f" ({v.get('instance_id', '')})")
         text = f"{idx.who(v.get('subject', ''))}: {v.get('detail', '')}"
-        suite.outcome(case, "failure" if kind in FAILING_VIOLATIONS else "skipped", text, kind)
+        suite.outcome(case, "failure", text, kind)
+    for g in doc.get("gaps", []):
+        case = suite.case("iamcheck.gap", f"not read in full: {g.get('what', '')}")
+        suite.outcome(case, "failure", f"{g.get('what', '')}: {g.get('reason', '')}; verdicts "
+                      "it touches are unknown (exit 3)", "gap")
+    gate = doc.get("gate") or {}
+    if gate.get("exit_code", 0) and not suite.counts["failures"]:
+        suite.outcome(done, "failure", f"the audit's gate is {gate.get('result')} "
+                      f"(exit {gate.get('exit_code')})", str(gate.get("result", "")))
 
     for key, value in suite.counts.items():
         suite.element.set(key, str(value))

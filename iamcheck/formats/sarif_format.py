@@ -5,6 +5,11 @@ physicalLocation ("expected a physical location"), so each location pairs a logi
 policy, or the subject and instance) with a stable pseudo-path under ibm-cloud/<account>/ (or the
 expectations file when the document names it). partialFingerprints.primaryLocationLineHash, the
 one fingerprint GitHub reads, is a hash of what identifies the result, so re-runs de-duplicate.
+
+The log says what the exit code says (both from the document's `gate`): a result has level
+"error" exactly when it fails the gate (a finding matching --fail-on, an expectation violation,
+an undecided expectation, a gap in the data read), and `invocations[0].exitCode` is the exit
+code. Account text is carried exactly: SARIF is data, and its readers escape.
 """
 
 from __future__ import annotations
@@ -47,6 +52,9 @@ VIOLATION_RULES = {
                 "Whether this subject can open the console depends on something iamcheck cannot "
                 "see (a dynamic group rule, an unknown attribute, data it could not read)."),
 }
+GAP_RULE = ("error", "Data not read in full",
+            "iamcheck could not read part of the account (its key may not read it, or IBM "
+            "refused the read): the verdicts it touches are unknown, and the audit exits 3.")
 LEVELS = {"warning": "warning", "info": "note", "error": "error"}
 
 
@@ -82,6 +90,7 @@ class _Run:
             self.rule(f"finding/{kind}", kind, spec)
         for kind, spec in VIOLATION_RULES.items():
             self.rule(f"expectation/{kind}", f"expectation-{kind}", spec)
+        self.rule("gap", "gaps", GAP_RULE)
 
     def rule(self, rule_id: str, anchor: str, spec: tuple[str, str, str]) -> int:
         if rule_id not in self.index:  # a kind this version does not describe still gets a rule
@@ -103,7 +112,7 @@ def render_audit(doc: dict[str, Any]) -> str:
     base = f"ibm-cloud/{run.account}"
     for f in doc.get("findings", []):
         kind, policy, subject = f.get("kind", ""), f.get("policy_id", ""), f.get("subject", "")
-        level = LEVELS.get(str(f.get("severity")), "warning")
+        level = "error" if f.get("fails_gate") else LEVELS.get(str(f.get("severity")), "warning")
         rule_id = f"finding/{kind}"
         run.rule(rule_id, kind, (level, kind.replace("_", " "), kind.replace("_", " ")))
         run.result(rule_id, level, f.get("detail") or f"{kind} on policy {policy}",
@@ -118,7 +127,7 @@ def render_audit(doc: dict[str, Any]) -> str:
         kind, subject, instance = v.get("kind", ""), v.get("subject", ""), v.get("instance_id", "")
         rule_id = f"expectation/{kind}"
         run.rule(rule_id, f"expectation-{kind}", ("warning", kind, kind))
-        level = run.rules[run.index[rule_id]]["defaultConfiguration"]["level"]
+        level = "error"  # every violation fails the gate: exit 1, or 3 when undecided
         text = (f"{idx.who(subject)}: {v.get('detail', '')} (instance {idx.name(instance)}, "
                 f"{instance}, account {run.account}).")
         run.result(rule_id, level, text, exp.get("source") or f"{base}/instances/{instance}",
@@ -128,11 +137,20 @@ def render_audit(doc: dict[str, Any]) -> str:
                      "fullyQualifiedName": f"{run.account}/instances/{instance}",
                      "kind": "resource"}],
                    subject, instance)
+    for g in doc.get("gaps", []):
+        what = str(g.get("what", ""))
+        run.result("gap", "error", f"Not read in full: {what} ({g.get('reason', '')}); the "
+                   "verdicts it touches are unknown.", f"{base}/gaps",
+                   [{"name": what, "kind": "resource"}], what)
+    gate = doc.get("gate") or {}
     log = {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "iamcheck", "version": iamcheck.__version__,
                             "rules": run.rules}},
+        "invocations": [{"executionSuccessful": True,
+                         "exitCode": int(gate.get("exit_code", 0))}],
         "results": run.results,
         "properties": {"account_id": run.account,
                        "requirement": (doc.get("requirement") or {}).get("id", ""),
-                       "evaluated_at": doc.get("evaluated_at", "")}}]}
+                       "evaluated_at": doc.get("evaluated_at", ""),
+                       "gate": gate.get("result", "pass")}}]}
     return json_format.write(log)

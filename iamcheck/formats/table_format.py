@@ -1,4 +1,9 @@
-"""Table: for a person at a terminal. Plain text, no colour codes, so it pipes and greps well."""
+"""Table: for a person at a terminal. Plain text, no colour codes, so it pipes and greps well.
+
+`width` (the terminal's, from formats.width) fits every table to it: columns wider than their
+share are wrapped inside their cells, the widest first; without it, free-text columns wrap at
+WRAP and the table is as wide as it needs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from iamcheck.formats._safe import terminal_doc
 from iamcheck.formats._text import Section, audit_sections, header, roles_for, summary
 
 WRAP = 72  # width of free-text columns (finding details, reasons)
@@ -14,15 +20,61 @@ TOP_NEAR_MISSES = 5
 VERDICT_WORD = {"allow": "ALLOWED", "deny": "DENIED", "unknown": "UNKNOWN"}
 
 
-def _table(section: Section) -> list[str]:
+GAP = 2  # spaces between columns in tabulate's plain format
+HEADER_PAD = 2  # tabulate's MIN_PADDING: a column is at least its header plus this
+MIN_COLUMN = 12  # a column is not wrapped narrower than this (or its header, or its content)
+
+
+def _table(section: Section, width: int | None = None) -> list[str]:
     lines = [section.title]
     if not section.rows:
         return [*lines, f"  {section.empty}", *section.notes]
-    rows = [[_fill(cell) if col in section.wrap else cell
-             for col, cell in enumerate(row)] for row in section.rows]
+    if width is None:
+        rows = [[_fill(cell) if col in section.wrap else cell
+                 for col, cell in enumerate(row)] for row in section.rows]
+    else:
+        rows = fit(section.rows, section.headers, width)
     lines.append(tabulate(rows, headers=section.headers, tablefmt="plain",
                           disable_numparse=True))
-    return lines + section.notes
+    if width is None:
+        return lines + section.notes
+    return lines + [line for note in section.notes
+                    for line in _fill(note, width, subsequent_indent="  ").splitlines()]
+
+
+def _longest(text: str) -> int:
+    return max((len(line) for line in text.split("\n")), default=0)
+
+
+def column_widths(rows: list[list[str]], headers: list[str], width: int) -> list[int]:
+    """Each column's width so that the table fits `width`: the widest column gives way first,
+    none below MIN_COLUMN (or what it needs, if less)."""
+    # tabulate makes a column at least its header plus HEADER_PAD wide
+    natural = [max([len(h) + HEADER_PAD, *(_longest(row[n]) for row in rows)])
+               for n, h in enumerate(headers)]
+    floor = [min(w, max(MIN_COLUMN, len(h) + HEADER_PAD))
+             for w, h in zip(natural, headers, strict=True)]
+    widths = list(natural)
+    room = width - GAP * (len(headers) - 1)
+    while sum(widths) > room:
+        wider = [n for n, w in enumerate(widths) if w > floor[n]]
+        if not wider:
+            break  # the terminal is narrower than the narrowest readable table
+        n = max(wider, key=lambda k: widths[k])
+        widths[n] -= 1
+    return widths
+
+
+def fit(rows: list[list[str]], headers: list[str], width: int) -> list[list[str]]:
+    """`rows` with every cell wrapped to its column's width (column_widths)."""
+    widths = column_widths(rows, headers, width)
+    return [[cell if _longest(cell) <= w else _wrap_cell(cell, w)
+             for cell, w in zip(row, widths, strict=True)] for row in rows]
+
+
+def _wrap_cell(cell: str, width: int) -> str:
+    return "\n".join(part for line in cell.split("\n")
+                     for part in (textwrap.wrap(line, width, break_on_hyphens=False) or [""]))
 
 
 def _fill(text: str, width: int = WRAP, **kw: Any) -> str:
@@ -30,11 +82,14 @@ def _fill(text: str, width: int = WRAP, **kw: Any) -> str:
     return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False, **kw)
 
 
-def render_audit(doc: dict[str, Any]) -> str:
-    out = ["iamcheck audit  " + "  ".join(f"{k} {v}" for k, v in header(doc)[:3]),
+def render_audit(doc: dict[str, Any], width: int | None = None, wide: bool = False) -> str:
+    """`width`: the terminal's (None: not a terminal); `wide`: every row and name, no +N."""
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
+    title = "iamcheck audit  " + "  ".join(f"{k} {v}" for k, v in header(doc)[:3])
+    out = [*(_fill(title, width).splitlines() if width else [title]),
            "Summary", *(f"  {line}" for line in summary(doc)), ""]
-    for section in audit_sections(doc):
-        out += [*_table(section), ""]
+    for section in audit_sections(doc, wide):
+        out += [*_table(section, None if wide else width), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -52,7 +107,8 @@ def _via(via: dict[str, Any] | None) -> str:
     return "the Public Access group" if via.get("kind") == "public" else f"group {group}"
 
 
-def render_check(doc: dict[str, Any]) -> str:
+def render_check(doc: dict[str, Any], width: int | None = None) -> str:
+    doc = terminal_doc(doc)  # account text, escaped (issue 12)
     user, inst = doc.get("user") or {}, doc.get("instance") or {}
     person = user.get("email") or user.get("name") or user.get("iam_id", "")
     out = [f"{VERDICT_WORD.get(doc['verdict'], doc['verdict'].upper())}: {person} on instance "
@@ -64,7 +120,9 @@ def render_check(doc: dict[str, Any]) -> str:
     uncertain_actions = {a for u in doc.get("uncertain", []) for a in u.get("actions", [])}
     rows += [[a, "-", "-", "uncertain" if a in uncertain_actions else "MISSING"]
              for a in doc.get("missing", [])]
-    out += [tabulate(rows, headers=["ACTION", "POLICY", "ROLE", "FROM"], tablefmt="plain"), ""]
+    headers = ["ACTION", "POLICY", "ROLE", "FROM"]
+    out += [tabulate(fit(rows, headers, width) if width and rows else rows, headers=headers,
+                     tablefmt="plain"), ""]
     requirement = {"roles_by_action": doc.get("roles_by_action") or {}}
     if doc.get("missing"):
         out += ["Missing: " + "; ".join(roles_for(a, requirement) for a in doc["missing"]), ""]
@@ -77,6 +135,8 @@ def render_check(doc: dict[str, Any]) -> str:
     out.append("Reasons")
     for reason in doc.get("reasons", []):
         out += _wrapped(f"  [{reason.get('rule', '')}] ", reason.get("text", ""), indent=7)
+    if doc.get("fix"):  # never wrapped, so that it can be copied
+        out += ["", "Fix (an account administrator runs):", f"  {doc['fix']}"]
     return "\n".join(out) + "\n"
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from iamcheck.errors import BadInput
+from iamcheck.errors import BadInput, printable
+from iamcheck.outfile import LogFile, open_log
 
 FILE_NAME = "audit.jsonl"
 _SECRET_WORDS = ("apikey", "api_key", "token", "authorization", "password", "secret")
@@ -48,27 +50,35 @@ def scrubbed(value: Any) -> Any:
 
 
 class AuditLog:
+    """Opened by `prepare` through outfile.open_log (no symlink followed, a FIFO with no reader
+    refused, an existing log readable by others tightened to 0600), before any IBM call."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._file: LogFile | None = None
 
     def prepare(self) -> None:
         """Make sure entries can be appended, before anything is changed."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            os.close(fd)
-        except OSError as err:
-            raise BadInput(f"--log: cannot append to {self.path} ({err.strerror})") from None
+        if self.path.parent != Path() and not self.path.parent.exists():
+            try:  # the default lives in a state directory that may not exist yet
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as err:
+                raise BadInput(f"--log: cannot create {printable(str(self.path.parent))} "
+                               f"({err.strerror})") from None
+        self._file = open_log(str(self.path))
+        if self._file.tightened_from is not None:
+            sys.stderr.write(f"iamcheck: --log {printable(str(self.path))} was mode "
+                             f"{self._file.tightened_from:o}; restricted to the owner\n")
 
     def append(self, entry: Mapping[str, Any]) -> None:
         """Write one entry as one line and make it durable before returning."""
         record = {"at": datetime.now(UTC).isoformat(timespec="milliseconds"),
                   **scrubbed(entry)}
-        line = json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n"
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        if self._file is None:
+            self.prepare()
+        assert self._file is not None
+        # json.dumps escapes every control character, so a record is one line
+        self._file.append(json.dumps(record, ensure_ascii=False, sort_keys=False))
 
 
 def read_entries(path: Path) -> list[dict[str, Any]]:

@@ -75,17 +75,18 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def dumps(data: AccountData) -> str:
+    return json.dumps(to_json(data), indent=1, sort_keys=True) + "\n"
+
+
 def save(data: AccountData, path: Path) -> None:
-    write_atomic(path, json.dumps(to_json(data), indent=1, sort_keys=True) + "\n")
+    write_atomic(path, dumps(data))
 
 
 def load(path: Path) -> AccountData:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise BadInput(f"--from-snapshot: cannot read {path} ({err.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise BadInput(f"--from-snapshot: {path} is not a JSON snapshot") from None
+    from iamcheck.strict_json import load_file
+
+    doc = load_file(path, "--from-snapshot")  # bounded, strict: BadInput naming the file
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise BadInput(f"--from-snapshot: {path} is not an iamcheck snapshot")
     if doc.get("schema_version") != SCHEMA_VERSION:

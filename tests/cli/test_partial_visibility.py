@@ -65,7 +65,8 @@ def test_partial_rights_leave_gaps_and_no_allow(run: Any, tmp_path: Path) -> Non
     assert pairs(full)["allow"] == len(INSTANCES) + 1  # on-call everywhere, SCOPED on one
 
     partial = run(HALF, "audit", "--format", "json", "--at", AT)
-    assert partial.exit_code == ExitCode.OK, partial.stderr
+    # issue 12: partial data is an unknown gate, exit 3 (it was 0)
+    assert partial.exit_code == ExitCode.UNKNOWN, partial.stderr
     gaps = {g["what"]: g["reason"] for g in partial.json()["gaps"]}
     assert "Viewer on IAM Access Management" in gaps["the account's policies"]
     assert "Viewer on IAM Access Groups" in gaps["the account's access groups"]
@@ -131,7 +132,7 @@ def test_a_read_refused_mid_audit_makes_the_verdicts_it_touches_unknown(
     oncall = next(g["id"] for g in demo.backend.seed["access_groups"] if g["name"] == "on-call")
     refuse_members_of(demo, monkeypatch, oncall, 403)
     result = against(*args)
-    assert result.exit_code == ExitCode.OK, result.stderr
+    assert result.exit_code == ExitCode.UNKNOWN, result.stderr  # issue 12: partial data
     assert pairs(result) == {"allow": 0, "deny": 0, "unknown": 10}
     assert any("on-call" in g["what"] for g in result.json()["gaps"])
 

@@ -47,7 +47,7 @@ def test_check_from_snapshot_agrees(against: Invoke, tmp_path: Path) -> None:
 
 
 def test_bad_snapshots_are_bad_input(cli: Invoke, tmp_path: Path) -> None:
-    for content, words in (("{", "not a JSON snapshot"), ("[]", "not an iamcheck snapshot"),
+    for content, words in (("{", "not JSON"), ("[]", "not an iamcheck snapshot"),
                            (json.dumps({"kind": "iamcheck-snapshot", "schema_version": 99}),
                             "schema_version"),
                            (json.dumps({"kind": "iamcheck-snapshot", "schema_version": 1,

@@ -68,13 +68,15 @@ def test_v3_deny_lists_missing_actions_and_ranks_near_misses() -> None:
     assert d.verdict is Verdict.DENY
     assert d.missing == REQ.actions
     kinds = [(n.kind, n.policy_id) for n in d.near_misses]
-    assert kinds == [(NearMissKind.WRONG_SCOPE, "scope"), (NearMissKind.EXPIRED, "expired"),
-                     (NearMissKind.DELETED, "deleted"), (NearMissKind.VPC_SCOPE, "vpc"),
+    # issue 12: the same instance before other scopes (expired, deleted before wrong scope)
+    assert kinds == [(NearMissKind.EXPIRED, "expired"), (NearMissKind.DELETED, "deleted"),
+                     (NearMissKind.WRONG_SCOPE, "scope"), (NearMissKind.VPC_SCOPE, "vpc"),
                      (NearMissKind.ROLE_LACKS_ACTION, "lacks"),
                      (NearMissKind.WRONG_SCOPE, "far")]  # two defects: the farthest
     far = d.near_misses[-1]
     assert far.defects == 2 and "eu-de" in far.detail and "deleted" in far.detail
-    assert [r.rule for r in d.reasons] == ["V3", "S3"]
+    # the nearest miss per missing action: Operator only from "scope", Console from "expired"
+    assert [r.rule for r in d.reasons] == ["V3", "S3", "P4"]
 
 
 @pytest.mark.parametrize("state", ["SUSPENDED", "PENDING", "VPN_ONLY", "INVALID", "PROCESSING"])

@@ -204,11 +204,11 @@ def test_junit_counts_match_findings_and_violations(audit: dict[str, Any]) -> No
     (suite,) = root.findall("testsuite")
     cases = suite.findall("testcase")
     violations = audit["expectations"]["violations"]
-    warnings = [f for f in audit["findings"] if f["severity"] == "warning"]
-    failing = [v for v in violations if v["kind"] in ("missing", "unexpected")]
+    # issue 12: a finding fails only when it fails the gate (--fail-on); every violation
+    # fails, "unknown" too (exit 3), so the suite fails exactly when the exit code is not 0
+    gated = [f for f in audit["findings"] if f.get("fails_gate")]
     expected = {"tests": 1 + len(audit["findings"]) + len(violations),
-                "failures": len(warnings) + len(failing), "errors": 0,
-                "skipped": len(violations) - len(failing)}
+                "failures": len(gated) + len(violations), "errors": 0, "skipped": 0}
     actual = {"tests": len(cases), "failures": len(suite.findall("testcase/failure")),
               "errors": len(suite.findall("testcase/error")),
               "skipped": len(suite.findall("testcase/skipped"))}
@@ -219,7 +219,7 @@ def test_junit_counts_match_findings_and_violations(audit: dict[str, Any]) -> No
     kinds = [c.get("classname") for c in cases[1:len(audit["findings"]) + 1]]
     assert kinds == [f"iamcheck.finding.{f['kind']}" for f in audit["findings"]]
     info = [c for c in cases if c.get("classname") == "iamcheck.finding.expired_but_active"]
-    assert info and all(c.find("system-out") is not None and c.find("failure") is None
+    assert not gated and info and all(c.find("system-out") is not None and c.find("failure") is None
                         for c in info)
 
 
@@ -259,6 +259,9 @@ SARIF_SUBSET: dict[str, Any] = _strict({
                 "defaultConfiguration": _strict({"level": _LEVEL}), "properties": _BAG,
             }, ["id", "shortDescription", "fullDescription", "help"])},
         }, ["name", "rules"])}, ["driver"]),
+        "invocations": {"type": "array", "items": _strict({
+            "executionSuccessful": {"type": "boolean"}, "exitCode": {"type": "integer"}},
+            ["executionSuccessful"])},
         "results": {"type": "array", "items": _strict({
             "ruleId": {"type": "string"}, "ruleIndex": {"type": "integer", "minimum": -1},
             "level": _LEVEL, "message": _TEXT,
@@ -291,10 +294,11 @@ def test_sarif_is_valid_and_has_one_result_per_finding_and_violation(
     assert len(results) == len(audit["findings"]) + len(violations)
     for result, finding in zip(results, audit["findings"], strict=False):
         assert result["ruleId"] == f"finding/{finding['kind']}"
-        assert result["level"] == {"warning": "warning", "info": "note"}[finding["severity"]]
+        level = {"warning": "warning", "info": "note"}[finding["severity"]]
+        assert result["level"] == ("error" if finding.get("fails_gate") else level)
         names = [loc["name"] for loc in result["locations"][0]["logicalLocations"]]
         assert finding["policy_id"] in names
-    levels = {"missing": "error", "unexpected": "error", "unknown": "warning"}
+    levels = {"missing": "error", "unexpected": "error", "unknown": "error"}  # all fail the gate
     for result, violation in zip(results[len(audit["findings"]):], violations, strict=True):
         assert result["ruleId"] == f"expectation/{violation['kind']}"
         assert result["level"] == levels[violation["kind"]]
