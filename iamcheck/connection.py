@@ -47,12 +47,14 @@ def _api_key(conn: Connection) -> Secret:
 def open_session(conn: Connection) -> Iterator[IbmSession]:
     """An IBM session; with --demo, against an emulator serving the demo account meanwhile."""
     from iamcheck.ibm.session import IbmSession
+    from iamcheck.inputs import account_id
 
+    account = account_id(conn.account) if conn.account is not None else None
     if not conn.demo:
         settings = Settings(
             apikey=_api_key(conn),
             endpoint=endpoint_from(conn.endpoint),
-            account_id=conn.account,
+            account_id=account,
             concurrency=conn.concurrency,
             timeout=conn.timeout,
             debug=conn.debug,
@@ -66,7 +68,7 @@ def open_session(conn: Connection) -> Iterator[IbmSession]:
         settings = Settings(
             apikey=Secret(seed["api_keys"][conn.demo_key]["apikey"]),
             endpoint=server.url,
-            account_id=conn.account,
+            account_id=account,
             concurrency=conn.concurrency,
             timeout=conn.timeout,
             debug=conn.debug,

@@ -3,7 +3,6 @@ subjects and instances, decide them all, weigh the expectations."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,11 +11,20 @@ from typing import Literal
 from iamcheck.connection import Connection, open_session
 from iamcheck.decide import AccountResult, Finding, Verdict, decide_account, risks
 from iamcheck.errors import BadInput, ExitCode
-from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
+from iamcheck.inputs import (
+    InstanceRef,
+    UserRef,
+    instance_ref,
+    instant,
+    known_region,
+    region_name,
+    user_ref,
+)
 from iamcheck.model import AccountData, Instance
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.lookup import AccountLookup
 from iamcheck.requirement import Requirement, requirement_from
+from iamcheck.strict_json import JsonRefused, loads, read_bounded
 
 
 @dataclass(frozen=True)
@@ -133,19 +141,17 @@ def select_instances(account: AccountData, sel: Selection) -> tuple[Instance, ..
 
 def load_expectations(path: Path, only_expected: bool) -> Expectations:
     """A text file (one email, iam_id or `group:NAME` per line, # comments) or a JSON list."""
+    # bounded, never blocking; a UTF-8 BOM (Windows editors) is dropped, JSON read strictly
+    data = read_bounded(path, "--expect")
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise BadInput(f"--expect: cannot read {path} ({err.strerror})") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput(f"--expect: {path} is not UTF-8 text") from None
     if path.suffix == ".json":
         try:
-            entries = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise BadInput(f"--expect: {path} is not JSON (line {err.lineno}: {err.msg})") from None
-        except RecursionError:
-            raise BadInput(f"--expect: {path} is not JSON (nested too deeply)") from None
+            entries = loads(text)
+        except JsonRefused as err:
+            raise BadInput(f"--expect: {path}: {err}") from None
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise BadInput(f"--expect: {path} must hold a JSON list of strings")
     else:
@@ -217,7 +223,7 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
     sel = Selection(
         instances=tuple(instance_ref(i) for i in opts.instances),
         resource_groups=opts.resource_groups,
-        regions=opts.regions,
+        regions=tuple(region_name(r) for r in opts.regions),
         users=tuple(user_ref(u) for u in opts.users),
         access_groups=opts.access_groups,
     )
@@ -228,15 +234,27 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
         raise BadInput("--only-expected needs --expect FILE")
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
-    account = read_or_load(conn, req, opts.snapshot)
+    account = read_or_load(conn, req, opts.snapshot, sel.regions)
     return run_audit(account, req, sel, when, expectations)
 
 
-def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:
+def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
+                 regions: tuple[str, ...] = ()) -> AccountData:
+    """The account, read or loaded; every `--region` must name a region (exit 2), checked
+    against IBM's list before the account is read, or against the snapshot's instances."""
     if snapshot is not None:
-        return snapshots.load(snapshot)
+        data = snapshots.load(snapshot)
+        in_snapshot = sorted({i.region for i in data.instances})
+        for region in regions:
+            known_region(region, in_snapshot, "--region (regions of the snapshot's instances)")
+        return data
+    from iamcheck.ibm import vpc
     from iamcheck.read.account import Progress, read_account
 
     with open_session(conn) as session:
+        if regions:
+            listed = [r.name for r in vpc.list_regions(session)]
+            for region in regions:
+                known_region(region, listed)
         account_id = session.settings.account_id or session.caller().account_id
         return read_account(session, account_id, req.service, Progress(session))

@@ -7,12 +7,14 @@ import sys
 import typer
 
 from iamcheck.cli import _emulator
+from iamcheck.cli._errors import say, typed
 from iamcheck.cli.audit import audit
 from iamcheck.cli.check import check
 from iamcheck.cli.console import console
 from iamcheck.cli.grant import grant, revoke
 from iamcheck.cli.snapshot import snapshot
 from iamcheck.errors import ExitCode, printable
+from iamcheck.interrupt import install_interrupt
 
 app = typer.Typer(
     name="iamcheck",
@@ -33,6 +35,7 @@ app.add_typer(_emulator.app, name="emulator")
 
 def main() -> None:
     """The console script: usage errors become one line too (exit 2), like every other error."""
+    install_interrupt()
     try:
         code = app(standalone_mode=False)
     except typer.Abort:
@@ -47,4 +50,10 @@ def main() -> None:
             message = printable(err.format_message())
             typer.echo(f"iamcheck: error: {message} (see: {where} --help)", err=True)
         sys.exit(int(ExitCode.BAD_INPUT))
+    except (Exception, KeyboardInterrupt) as err:  # the last resort: one line, never exit 1
+        mapped = typed(err)
+        if mapped is None:
+            raise
+        say(mapped[1][:2000])
+        sys.exit(int(mapped[0]))
     sys.exit(code if isinstance(code, int) else 0)

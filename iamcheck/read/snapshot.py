@@ -38,6 +38,7 @@ from iamcheck.model import (
     User,
 )
 from iamcheck.policy_json import attributes_from_json, rule_from_json
+from iamcheck.strict_json import load_file
 
 SCHEMA_VERSION = 1
 KIND = "iamcheck-snapshot"
@@ -78,12 +79,8 @@ def save(data: AccountData, path: Path) -> None:
 
 
 def load(path: Path) -> AccountData:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise BadInput(f"--from-snapshot: cannot read {path} ({err.strerror})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise BadInput(f"--from-snapshot: {path} is not a JSON snapshot") from None
+    # bounded, strict: a huge integer or a duplicate key is exit 2 naming the file
+    doc = load_file(path, "--from-snapshot")
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise BadInput(f"--from-snapshot: {path} is not an iamcheck snapshot")
     if doc.get("schema_version") != SCHEMA_VERSION:
