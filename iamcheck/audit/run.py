@@ -151,7 +151,7 @@ def load_expectations(path: Path, only_expected: bool) -> Expectations:
         try:
             entries = loads(text)
         except JsonRefused as err:
-            raise BadInput(f"--expect: {path}: {err}") from None
+            raise BadInput(f"--expect: {path} is not JSON iamcheck reads ({err})") from None
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise BadInput(f"--expect: {path} must hold a JSON list of strings")
     else:

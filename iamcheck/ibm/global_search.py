@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ibm_platform_services import GlobalSearchV2, GlobalTaggingV1
 
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import reading
 from iamcheck.ibm.session import IbmSession
 
@@ -35,8 +36,9 @@ def access_tags_by_crn(
             result = session.call(
                 what, client.search, search_cursor=cursor, account_id=account_id, limit=PAGE
             ).get_result()
+        validate.check(result, validate.SEARCH_PAGE, what, validate.SEARCH)
         with reading(what):
-            items = result.get("items") or []
+            items = result["items"]
             for item in items:
                 tags[item["crn"]] = frozenset(item.get("access_tags") or ())
             cursor = result.get("search_cursor")
@@ -56,5 +58,6 @@ def access_tags_of(session: IbmSession, account_id: str, crn: str) -> frozenset[
         account_id=account_id,
         limit=1000,
     ).get_result()
+    validate.check(result, validate.TAGS_PAGE, what, validate.TAGS)
     with reading(what):
-        return frozenset(item["name"] for item in result.get("items") or ())
+        return frozenset(item["name"] for item in result["items"])
