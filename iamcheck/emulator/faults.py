@@ -11,7 +11,7 @@ A fault kind is one of:
   page), "not_object" (a JSON array), "missing:FIELD" (FIELD removed wherever it appears),
   "wrong_type:FIELD" (FIELD given a value of another JSON type);
 - broken paging: "repeat" (every item of the page's list comes twice), "loop" (on a page after
-  the first, the `next` link points back to the page itself, so a naive client never ends);
+  the first, a `next` link points back to the page itself, so a naive client never ends);
 - "trickle": the answer's body comes one byte every `trickle_s` seconds (a read timeout that
   restarts on every byte never fires);
 - "echo": a 400 whose message echoes the request's credentials (its Authorization header and
@@ -236,21 +236,18 @@ def _repeated(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _looped(doc: dict[str, Any], url: str) -> dict[str, Any]:
-    """The answer with its `next` link pointing back to the request itself; a first page (no
-    paging parameter in `url`) cannot point back to itself and passes unchanged."""
+    """The answer with a `next` link pointing back to the request itself, also on a last page;
+    a first page (no paging parameter in `url`) cannot point back to itself: unchanged."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     here = next((p for p in PAGE_PARAMS if p in query), None)
     if here is None:
         return doc
     out = dict(doc)
-    if isinstance(doc.get("next"), dict):
-        link = dict(doc["next"], href=url)
-        if "start" in link:
-            link["start"] = query[here]
-        out["next"] = link
-    if isinstance(doc.get("next_url"), str):
+    if here == "_start":  # User Management: a relative next_url
         out["next_url"] = f"{parts.path}?{parts.query}"
+    else:  # IAM Policy (next.start), VPC (next.href's start), Access Groups (next.href's offset)
+        out["next"] = {"href": url, **({"start": query[here]} if here == "start" else {})}
     return out
 
 

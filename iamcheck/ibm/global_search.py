@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ibm_platform_services import GlobalSearchV2, GlobalTaggingV1
 
+from iamcheck.errors import ApiFailure
 from iamcheck.ibm import validate
 from iamcheck.ibm._convert import reading
 from iamcheck.ibm.session import IbmSession
@@ -22,6 +23,7 @@ def access_tags_by_crn(
     what = "search VPC instances with their access tags"
     tags: dict[str, frozenset[str]] = {}
     cursor: str | None = None
+    followed: set[str] = set()
     while True:
         if cursor is None:
             result = session.call(
@@ -44,6 +46,10 @@ def access_tags_by_crn(
             cursor = result.get("search_cursor")
         if not cursor or len(items) < PAGE:
             return tags
+        if cursor in followed:  # a cursor already followed would loop forever
+            raise ApiFailure(f"{what}: IBM Cloud's search cursor points back to a page "
+                             "already read; the list cannot be trusted")
+        followed.add(cursor)
 
 
 def access_tags_of(session: IbmSession, account_id: str, crn: str) -> frozenset[str]:

@@ -20,7 +20,7 @@ from ibm_cloud_sdk_core import ApiException, DetailedResponse
 from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 
 from iamcheck.errors import ApiFailure, BadInput, Interrupted, NotAuthorized
-from iamcheck.ibm._convert import reading
+from iamcheck.ibm._convert import item_key, reading
 from iamcheck.ibm.errors import Conflict, NotFound, Refused
 from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, Slots, parse_retry_after
 from iamcheck.interrupt import CANCELLED
@@ -249,16 +249,6 @@ class IbmSession:
             elapsed = (time.monotonic() - started) * 1000
             line = scrubbed(f"{what}: {outcome} in {elapsed:.0f} ms")
             print(f"iamcheck: debug: {line}", file=sys.stderr)
-
-
-def item_key(item: Any) -> str | None:
-    """What identifies a listed item: its id (members and users: their iam_id)."""
-    if isinstance(item, dict):
-        for name in ("id", "iam_id", "crn"):
-            value = item.get(name)
-            if isinstance(value, str) and value:
-                return value
-    return None
 
 
 def _readable(response: DetailedResponse) -> bool:

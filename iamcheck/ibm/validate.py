@@ -38,8 +38,8 @@ def _shown(where: str) -> str:
 
 def _fail(what: str, route: str, where: str, problem: str) -> InvalidAnswer:
     return InvalidAnswer(
-        f"{what} ({route}): IBM Cloud's answer has {problem} at {_shown(where)}; "
-        "iamcheck gives no verdict on an answer it could misread"
+        f"{what} ({route}): IBM Cloud sent an answer iamcheck cannot read: {problem} at "
+        f"{_shown(where)}; no verdict is given on an answer that could be misread"
     )
 
 
@@ -121,7 +121,9 @@ INSTANCE = {
     "boot_volume_attachment": Opt({"volume": Opt({"id": Opt(str)})}),
     "vcpu": Opt({"architecture": Opt(str)}),
 }
-SEARCH_PAGE = {"items": [{"crn": NonEmpty, "access_tags": Opt(STR_LIST)}],
+# access_tags was asked for: an item without it would read as "no tags", which a policy's
+# tag condition turns into another verdict
+SEARCH_PAGE = {"items": [{"crn": NonEmpty, "access_tags": STR_LIST}],
                "search_cursor": Opt(str)}
 TAGS_PAGE = {"items": [{"name": NonEmpty}]}
 ACCOUNT = {"owner_iamid": NonEmpty}
@@ -167,7 +169,7 @@ def _attributes(attributes: list[dict[str, Any]], what: str, where: str) -> None
 
 def policy(raw: Any, what: str, *, state: str | None = None, kind: str | None = None) -> Any:
     """A v2 policy, as listed with `state` and `type` (None: not asked for)."""
-    where = f"$.policies[id={_id(raw)}]"
+    where = f"$.policies[{_id(raw)}]"
     check(raw, POLICY, what, POLICIES, where)
     if state is not None and raw["state"] != state:
         raise _fail(what, POLICIES, f"{where}.state",
@@ -193,7 +195,7 @@ def instance(raw: Any, what: str, region: str) -> Any:
     """An instance listed in `region`: its CRN is a VPC instance's, of that region and id."""
     from iamcheck.inputs import crn_location
 
-    where = f"$.instances[id={_id(raw)}]"
+    where = f"$.instances[{_id(raw)}]"
     check(raw, INSTANCE, what, INSTANCES, where)
     located = crn_location(raw["crn"])
     if located is None:
@@ -206,12 +208,13 @@ def instance(raw: Any, what: str, region: str) -> Any:
 
 def item(raw: Any, spec: Any, what: str, route: str, name: str) -> Any:
     """One listed item of `spec`, named `name` in messages (users, groups, roles...)."""
-    return check(raw, spec, what, route, f"$.{name}[id={_id(raw)}]")
+    return check(raw, spec, what, route, f"$.{name}[{_id(raw)}]")
 
 
 def _id(raw: Any) -> str:
+    """How an item is named in a message: `id=...` (or its iam_id, crn or name)."""
     if isinstance(raw, dict):
         for key in ("id", "iam_id", "crn", "name"):
             if isinstance(raw.get(key), str):
-                return printable(raw[key][:60])
+                return f"{key}={printable(raw[key][:60])}"
     return "?"

@@ -62,6 +62,8 @@ def get_instance(session: IbmSession, region: Region, instance_id: str) -> Insta
     if raw is None:
         return None
     validate.instance(raw, what, region.name)
+    if raw["id"] != instance_id:
+        raise validate.InvalidAnswer(f"{what}: IBM Cloud answered with another instance")
     with reading(what):
         return instance_from_json(raw, region.name)
 
