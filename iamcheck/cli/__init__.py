@@ -40,7 +40,7 @@ def main() -> None:
         code = app(standalone_mode=False)
     except typer.Abort:
         typer.echo("iamcheck: interrupted", err=True)
-        sys.exit(int(ExitCode.INTERRUPTED))
+        _leave_now()
     except typer.TyperException as err:  # Typer vendors click: its usage errors derive from this
         ctx = getattr(err, "ctx", None)
         if type(err).__name__ == "NoArgsIsHelpError" and ctx is not None:
@@ -55,5 +55,22 @@ def main() -> None:
         if mapped is None:
             raise
         say(mapped[1][:2000])
+        if mapped[0] is ExitCode.INTERRUPTED:
+            _leave_now()
         sys.exit(int(mapped[0]))
+    if code == ExitCode.INTERRUPTED:
+        _leave_now()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _leave_now() -> None:
+    """After Ctrl-C: the reads still in flight are abandoned (their threads would keep the
+    interpreter's shutdown busy for a second or more), so exit at once. Every file iamcheck
+    writes is written whole or not at all before this point."""
+    import contextlib
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(int(ExitCode.INTERRUPTED))

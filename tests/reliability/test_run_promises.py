@@ -147,3 +147,39 @@ def test_the_last_resort_covers_the_command_line_itself() -> None:
                                           "the trace it prints")
     code, line = typed(OSError(28, "No space left on device", "/dev/full")) or (0, "")
     assert code == ExitCode.BAD_INPUT and "/dev/full" in line
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------------
+
+PHASES = {  # a read phase of an audit, and the route whose first request says it has begun
+    "own rights, users, groups, policies": "GET /v2/policies",
+    "members, rules, instances": "GET /v2/groups/{access_group_id}/members",
+}
+
+
+@pytest.mark.parametrize("concurrency", ["2", "8"])
+@pytest.mark.parametrize("phase", sorted(PHASES))
+def test_ctrl_c_ends_an_audit_within_a_second(emu: Served, tmp_path: Path, phase: str,
+                                              concurrency: str) -> None:
+    """SIGINT during a read phase against a slow emulator (200 ms an answer): exit 130 within
+    1 s, nothing on stdout, no report half-written, no traceback."""
+    emu.faults(latency_ms=200)
+    with emu.backend.lock:
+        emu.backend.requests.clear()
+    out = tmp_path / "report.json"
+    proc = _process(emu, "audit", "--at", AT, "--concurrency", concurrency, "-f", "json",
+                    "-o", str(out))
+    deadline = time.monotonic() + 60
+    while emu.counts().get(PHASES[phase], 0) == 0:
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, emu.counts()
+        time.sleep(0.02)
+    sent = time.monotonic()
+    proc.send_signal(2)  # SIGINT, as a terminal's Ctrl-C
+    stdout, stderr = proc.communicate(timeout=30)
+    took = time.monotonic() - sent
+    assert proc.returncode == ExitCode.INTERRUPTED, stderr
+    assert took < 1.0, took
+    assert stdout == "" and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "iamcheck: interrupted", stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
