@@ -14,6 +14,7 @@ from typing import Any
 
 from iamcheck.errors import BadInput, printable
 from iamcheck.model import Claims, UserClaims
+from iamcheck.strict_json import JsonRefused, loads
 
 EVERYONE = "*"
 _ENTRY_KEYS = {"realm", "claims"}
@@ -36,8 +37,8 @@ def load_claims(path: Path | None) -> Claims | None:
 def parse_claims(text: str, source: str = "claims file") -> Claims:
     """Read the file's text. Raises BadInput (one line) naming the first bad key."""
     try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as err:
+        data = loads(text)  # strict: no huge integers, duplicate keys or NaN
+    except JsonRefused as err:
         raise BadInput(f"{source}: not JSON ({printable(str(err))[:120]})") from None
     if not isinstance(data, dict):
         raise BadInput(f"{source}: must be a JSON object keyed by email, IAM ID or \"*\"")

@@ -66,7 +66,9 @@ def _authenticator(creds: Credentials, endpoint: str | None) -> Authenticator | 
 def open_session(conn: Connection) -> Iterator[IbmSession]:
     """An IBM session; with --demo, against an emulator serving the demo account meanwhile."""
     from iamcheck.ibm.session import IbmSession
+    from iamcheck.inputs import account_id
 
+    account = account_id(conn.account) if conn.account is not None else None
     if not conn.demo:
         from iamcheck.credentials import ApiKey
 
@@ -75,7 +77,7 @@ def open_session(conn: Connection) -> Iterator[IbmSession]:
         settings = Settings(
             apikey=creds.secret if isinstance(creds, ApiKey) else Secret(""),
             endpoint=endpoint,
-            account_id=conn.account,
+            account_id=account,
             concurrency=conn.concurrency,
             timeout=conn.timeout,
             debug=conn.debug,
@@ -89,7 +91,7 @@ def open_session(conn: Connection) -> Iterator[IbmSession]:
         settings = Settings(
             apikey=Secret(seed["api_keys"][conn.demo_key]["apikey"]),
             endpoint=server.url,
-            account_id=conn.account,
+            account_id=account,
             concurrency=conn.concurrency,
             timeout=conn.timeout,
             debug=conn.debug,

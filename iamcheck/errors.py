@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     UNKNOWN = 3  # the verdict cannot be decided
     NOT_AUTHORIZED = 4  # iamcheck's own credentials are refused or may not read
     API_FAILURE = 5  # the IBM API or the network failed after retries
+    INTERNAL_ERROR = 70  # a bug in iamcheck (sysexits' EX_SOFTWARE): never 1, which is "denied"
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -39,3 +40,9 @@ class NotAuthorized(IamcheckError):
 
 class ApiFailure(IamcheckError):
     exit_code = ExitCode.API_FAILURE
+
+
+class Interrupted(IamcheckError):
+    """Ctrl-C, seen by a worker thread: its read is abandoned and the run ends with 130."""
+
+    exit_code = ExitCode.INTERRUPTED

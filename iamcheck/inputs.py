@@ -21,7 +21,11 @@ INSTANCE_CRN = re.compile(
     r"(?P<zone>[a-z]{2}-[a-z]{2,5}-[1-9]):a/(?P<account>[0-9a-f]{32})::instance:"
     r"(?P<id>[0-9a-z]{4}_[0-9a-z-]{7,63})$"
 )
-DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+# ASCII digits only: `\d` would take "٣h" (an Arabic-Indic three) as three hours
+DURATION = re.compile(r"^(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?$")
+ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
+# a VPC region: geography-place, as IBM names them (us-south, eu-gb, jp-tok)
+REGION = re.compile(r"^[a-z]{2}-[a-z]{2,12}$")
 
 
 def _shown(text: str, limit: int) -> str:
@@ -107,3 +111,26 @@ def duration(text: str, option: str = "--ttl") -> timedelta:
     if not timedelta(minutes=1) <= value <= timedelta(days=366):
         raise BadInput(f"{option}: '{_shown(text, 40)}' must be between 1 minute and 366 days")
     return value
+
+
+def account_id(text: str, option: str = "--account") -> str:
+    """An IBM Cloud account id: 32 lower-case hex digits."""
+    value = text.strip()
+    if not ACCOUNT_ID.match(value):
+        raise BadInput(f"{option}: '{_shown(text, 60)}' is not an account id (32 hex digits)")
+    return value
+
+
+def region_name(text: str, option: str = "--region") -> str:
+    """The shape of a VPC region name; whether it exists is checked against IBM's list."""
+    value = text.strip()
+    if not REGION.match(value):
+        raise BadInput(f"{option}: '{_shown(text, 40)}' is not a VPC region name (e.g. us-south)")
+    return value
+
+
+def known_region(name: str, known: list[str] | tuple[str, ...], option: str = "--region") -> None:
+    """BadInput unless `name` is one of the regions IBM (or the snapshot) lists."""
+    if name not in known:
+        listed = ", ".join(sorted(known)[:20]) or "none"
+        raise BadInput(f"{option}: no VPC region '{_shown(name, 40)}' (known: {listed})")

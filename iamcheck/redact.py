@@ -123,3 +123,20 @@ class RedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self.redactor.redact(record.stack_info)
         return True
+
+
+# The run's secrets, process-wide: the session adds the key and each token it fetches, and
+# every line iamcheck prints to stderr (errors, notes, --debug traces) goes through it.
+RUN = Redactor()
+
+
+def scrubbed(text: str) -> str:
+    """`text` without the run's secrets or anything shaped like one."""
+    return RUN.redact(text)
+
+
+def guard_logger(name: str) -> None:
+    """Redact every record of logger `name` (the SDK's, with --debug) before any handler."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter(RUN))

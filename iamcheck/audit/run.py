@@ -16,13 +16,21 @@ from iamcheck.claims import load_claims
 from iamcheck.connection import Connection, open_session
 from iamcheck.decide import AccountResult, Finding, Verdict, decide_account, risks
 from iamcheck.errors import BadInput, ExitCode, printable
-from iamcheck.inputs import InstanceRef, UserRef, instance_ref, instant, user_ref
+from iamcheck.inputs import (
+    InstanceRef,
+    UserRef,
+    instance_ref,
+    instant,
+    known_region,
+    region_name,
+    user_ref,
+)
 from iamcheck.model import AccountData, Claims, Gap, Instance
 from iamcheck.read import snapshot as snapshots
 from iamcheck.read.lookup import AccountLookup
 from iamcheck.requirement import Requirement, requirement_from
 from iamcheck.review.unused import DEFAULT_UNUSED_DAYS, unused_console_policies
-from iamcheck.strict_json import load_file, read_bounded
+from iamcheck.strict_json import JsonRefused, loads, read_bounded
 
 MAX_EXPECT_BYTES = 4 * 1024 * 1024
 
@@ -197,8 +205,17 @@ def select_instances(account: AccountData, sel: Selection) -> tuple[Instance, ..
 
 def load_expectations(path: Path, only_expected: bool) -> Expectations:
     """A text file (one email, iam_id or `group:NAME` per line, # comments) or a JSON list."""
+    # bounded, never blocking; a UTF-8 BOM (Windows editors) is dropped, JSON read strictly
+    data = read_bounded(path, "--expect")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"--expect: {path} is not UTF-8 text") from None
     if path.suffix == ".json":
-        entries = load_file(path, "--expect")  # bounded, strict, BOM dropped
+        try:
+            entries = loads(text)
+        except JsonRefused as err:
+            raise BadInput(f"--expect: {path} is not JSON iamcheck reads ({err})") from None
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise BadInput(f"--expect: {path} must hold a JSON list of strings")
     else:
@@ -317,7 +334,7 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
     sel = Selection(
         instances=tuple(instance_ref(i) for i in opts.instances),
         resource_groups=opts.resource_groups,
-        regions=opts.regions,
+        regions=tuple(region_name(r) for r in opts.regions),
         users=tuple(user_ref(u) for u in opts.users),
         access_groups=opts.access_groups,
     )
@@ -332,17 +349,29 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
     claims = load_claims(opts.claims)
-    account = read_or_load(conn, req, opts.snapshot)
+    account = read_or_load(conn, req, opts.snapshot, sel.regions)
     return run_audit(account, req, sel, when, expectations, claims, opts.unused_days,
                      opts.strict_context, rules)
 
 
-def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:
+def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
+                 regions: tuple[str, ...] = ()) -> AccountData:
+    """The account, read or loaded; every `--region` must name a region (exit 2), checked
+    against IBM's list before the account is read, or against the snapshot's instances."""
     if snapshot is not None:
-        return snapshots.load(snapshot)
+        data = snapshots.load(snapshot)
+        in_snapshot = sorted({i.region for i in data.instances})
+        for region in regions:
+            known_region(region, in_snapshot, "--region (regions of the snapshot's instances)")
+        return data
+    from iamcheck.ibm import vpc
     from iamcheck.read.account import Progress, read_account
 
     with open_session(conn) as session:
+        if regions:
+            listed = [r.name for r in vpc.list_regions(session)]
+            for region in regions:
+                known_region(region, listed)
         account_id = session.settings.account_id or session.caller().account_id
         progress = Progress(session)
         try:

@@ -64,7 +64,8 @@ def _answer(endpoint: Endpoint) -> Handler:
         if latency:
             await asyncio.sleep(latency / 1000)
         try:
-            early = await answer_early(fault, backend.faults) if fault is not None else None
+            early = (await answer_early(fault, backend.faults, request)
+                     if fault is not None else None)
             if early is not None:
                 return early
             if endpoint.api == CONTROL_API:
@@ -76,7 +77,9 @@ def _answer(endpoint: Endpoint) -> Handler:
                                    "account than the one served now.")
                 request.state.caller = caller
             response = await endpoint.handler(request)
-            return malform(fault, response) if fault is not None else response
+            if fault is None:
+                return response
+            return malform(fault, response, str(request.url), backend.faults.trickle_s)
         except IbmError as err:
             return reshape(backend.guesses.answer(err), shape).response()
         except (json.JSONDecodeError, RecursionError):  # nested too deep to decode

@@ -6,9 +6,16 @@ A fault kind is one of:
 - a broken connection: "reset" (the request is carried out, then its answer stops half-way
   and the connection closes: the client cannot know whether it was),
   "timeout" (the answer comes `hang_s` seconds late, past a client's read timeout);
+- "404": the route answers Not Found (a wrong URL, or what was listed deleted meanwhile);
 - a malformed 2xx answer: "truncated" (half the JSON), "empty" (no body), "not_json" (an HTML
   page), "not_object" (a JSON array), "missing:FIELD" (FIELD removed wherever it appears),
   "wrong_type:FIELD" (FIELD given a value of another JSON type);
+- broken paging: "repeat" (every item of the page's list comes twice), "loop" (on a page after
+  the first, a `next` link points back to the page itself, so a naive client never ends);
+- "trickle": the answer's body comes one byte every `trickle_s` seconds (a read timeout that
+  restarts on every byte never fires);
+- "echo": a 400 whose message echoes the request's credentials (its Authorization header and
+  form body, so the API key on the token route), as a careless server might;
 - "ok": no fault (in a script, to let some answers through: ["ok", "ok", "503"]).
 """
 
@@ -22,7 +29,9 @@ import logging
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -34,9 +43,12 @@ HTTP_FAULTS = {
     "502": (502, "bad_gateway", "Bad gateway"),
     "503": (503, "service_unavailable", "Service unavailable"),
     "504": (504, "gateway_timeout", "Gateway timeout"),
+    "404": (404, "not_found", "Not found"),
 }
-CONNECTION_FAULTS = ("reset", "timeout")
-MALFORMED = ("truncated", "empty", "not_json", "not_object")
+CONNECTION_FAULTS = ("reset", "timeout", "trickle")
+MALFORMED = ("truncated", "empty", "not_json", "not_object", "repeat", "loop")
+ECHO = "echo"
+PAGE_PARAMS = ("start", "_start", "offset")
 NO_FAULT = "ok"
 FIELD_FAULTS = ("missing", "wrong_type")
 DEFAULT_KINDS = ("429", "500", "503")
@@ -47,13 +59,14 @@ MAX_SCRIPTED = 10_000
 def check_kind(kind: str) -> str:
     """`kind` if it names a fault, else ValueError."""
     name, _, target = kind.partition(":")
-    if kind in HTTP_FAULTS or kind in CONNECTION_FAULTS or kind in MALFORMED or kind == NO_FAULT:
+    if kind in HTTP_FAULTS or kind in CONNECTION_FAULTS or kind in MALFORMED \
+            or kind in (NO_FAULT, ECHO):
         return kind
     if name in FIELD_FAULTS and target:
         return kind
     raise ValueError(
         f"unknown fault '{kind}'; known: {', '.join([*HTTP_FAULTS, *CONNECTION_FAULTS])}, "
-        f"{', '.join(MALFORMED)}, missing:FIELD, wrong_type:FIELD, {NO_FAULT}"
+        f"{', '.join(MALFORMED)}, missing:FIELD, wrong_type:FIELD, {ECHO}, {NO_FAULT}"
     )
 
 
@@ -65,6 +78,7 @@ class FaultPlan:
     retry_after: int = 1  # seconds, sent with every injected 429 (0 is allowed, for tests)
     kinds: tuple[str, ...] = DEFAULT_KINDS
     hang_s: float = 5.0  # how late a "timeout" answer comes
+    trickle_s: float = 1.0  # the pause between two bytes of a "trickle" answer
     _seen: Counter[str] = field(default_factory=Counter, repr=False)
     _next: dict[str, deque[str]] = field(default_factory=dict, repr=False)
 
@@ -111,7 +125,7 @@ class FaultPlan:
     def clear(self) -> None:
         """No latency, no faults, nothing scripted; the default kinds."""
         self.latency_ms, self.rate, self.retry_after = 0.0, 0.0, 1
-        self.kinds, self.hang_s = DEFAULT_KINDS, 5.0
+        self.kinds, self.hang_s, self.trickle_s = DEFAULT_KINDS, 5.0, 1.0
         self._seen.clear()
         self._next.clear()
 
@@ -123,6 +137,7 @@ class FaultPlan:
             "retry_after": self.retry_after,
             "kinds": list(self.kinds),
             "hang_s": self.hang_s,
+            "trickle_s": self.trickle_s,
             "next": {route: list(q) for route, q in self._next.items() if q},
         }
 
@@ -138,7 +153,7 @@ def _check_setting(key: str, value: Any) -> Any:
         return _number(key, value, 0, 1)
     if key == "latency_ms":
         return _number(key, value, 0, 600_000)
-    if key == "hang_s":
+    if key in ("hang_s", "trickle_s"):
         return _number(key, value, 0, 600)
     if key in ("seed", "retry_after"):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -149,13 +164,21 @@ def _check_setting(key: str, value: Any) -> Any:
             raise ValueError("'kinds' must be a list of fault names")
         return tuple(check_kind(k) for k in value)
     raise ValueError(
-        f"unknown setting '{key}'; known: rate, seed, kinds, retry_after, latency_ms, hang_s"
+        f"unknown setting '{key}'; known: rate, seed, kinds, retry_after, latency_ms, hang_s, "
+        "trickle_s"
     )
 
 
-async def answer_early(kind: str, plan: FaultPlan) -> Response | None:
+async def answer_early(kind: str, plan: FaultPlan, request: Request | None = None
+                       ) -> Response | None:
     """The answer that replaces the handler's for an HTTP fault; None when the handler should
     still answer (late, for a timeout; or changed afterwards, by `malform`)."""
+    if kind == ECHO:
+        said = ""
+        if request is not None:
+            body = (await request.body()).decode("utf-8", "replace")[:2000]
+            said = f"{request.headers.get('authorization', '')} {body}"
+        return IbmError(400, "bad_request", f"Could not process the request: {said}").response()
     if kind in HTTP_FAULTS:
         status, code, message = HTTP_FAULTS[kind]
         headers = {"Retry-After": str(plan.retry_after)} if status == 429 else None
@@ -166,11 +189,13 @@ async def answer_early(kind: str, plan: FaultPlan) -> Response | None:
     return None
 
 
-def malform(kind: str, response: Response) -> Response:
-    """`response` cut short (reset) or made malformed by `kind`; other kinds, and non-2xx
-    answers to a malformation, pass unchanged."""
+def malform(kind: str, response: Response, url: str = "", trickle_s: float = 1.0) -> Response:
+    """`response` cut short (reset), trickled, or made malformed by `kind`; other kinds, and
+    non-2xx answers to a malformation, pass unchanged. `url` is the request's (for "loop")."""
     if kind == "reset":
         return _CutAnswer()
+    if kind == "trickle" and 200 <= response.status_code < 300:
+        return _Trickle(bytes(response.body), response.status_code, trickle_s)
     if not 200 <= response.status_code < 300 or kind in HTTP_FAULTS or kind in CONNECTION_FAULTS:
         return response
     body = bytes(response.body)
@@ -183,6 +208,14 @@ def malform(kind: str, response: Response) -> Response:
         body, media = b"<html><body>502 Bad Gateway</body></html>", "text/html"
     elif kind == "not_object":
         body = b'["unexpected"]'
+    elif kind in ("repeat", "loop"):
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            return response
+        if not isinstance(doc, dict):
+            return response
+        body = json.dumps(_repeated(doc) if kind == "repeat" else _looped(doc, url)).encode()
     else:
         name, _, target = kind.partition(":")
         try:
@@ -193,6 +226,29 @@ def malform(kind: str, response: Response) -> Response:
     dropped = ("content-length", "content-type")
     keep = {k: v for k, v in response.headers.items() if k not in dropped}
     return Response(body, status_code=response.status_code, headers=keep, media_type=media)
+
+
+def _repeated(doc: dict[str, Any]) -> dict[str, Any]:
+    """Every list of objects at the top of the answer (its items) with each item twice."""
+    return {k: [x for item in v for x in (item, item)]
+            if isinstance(v, list) and v and all(isinstance(i, dict) for i in v) else v
+            for k, v in doc.items()}
+
+
+def _looped(doc: dict[str, Any], url: str) -> dict[str, Any]:
+    """The answer with a `next` link pointing back to the request itself, also on a last page;
+    a first page (no paging parameter in `url`) cannot point back to itself: unchanged."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    here = next((p for p in PAGE_PARAMS if p in query), None)
+    if here is None:
+        return doc
+    out = dict(doc)
+    if here == "_start":  # User Management: a relative next_url
+        out["next_url"] = f"{parts.path}?{parts.query}"
+    else:  # IAM Policy (next.start), VPC (next.href's start), Access Groups (next.href's offset)
+        out["next"] = {"href": url, **({"start": query[here]} if here == "start" else {})}
+    return out
 
 
 def _wrong(value: Any) -> Any:
@@ -246,3 +302,22 @@ class _CutAnswer(Response):
         headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b'{"trace": "', "more_body": True})
+
+
+class _Trickle(Response):
+    """The whole answer, one byte at a time with a pause between: a slow-drip server."""
+
+    def __init__(self, body: bytes, status: int, pause_s: float) -> None:
+        super().__init__(status_code=status)
+        self._bytes, self._pause = body, pause_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"application/json"),
+                   (b"content-length", str(len(self._bytes)).encode())]
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": headers})
+        for i in range(len(self._bytes)):
+            await send({"type": "http.response.body", "body": self._bytes[i:i + 1],
+                        "more_body": True})
+            await asyncio.sleep(self._pause)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -22,6 +22,30 @@ def reading(what: str) -> Iterator[None]:
         ) from None
 
 
+def item_key(item: Any) -> str | None:
+    """What identifies a listed item: its id (members and users: their iam_id; regions: their
+    name)."""
+    if isinstance(item, dict):
+        for name in ("id", "iam_id", "crn", "name"):
+            value = item.get(name)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def unique(items: list[Any]) -> list[Any]:
+    """`items` with an item IBM listed twice (the same id) kept once."""
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item_key(item)
+        if key is None or key not in seen:
+            out.append(item)
+        if key is not None:
+            seen.add(key)
+    return out
+
+
 def convert_all(what: str, items: Any, fn: Callable[[dict[str, Any]], T]) -> list[T]:
     with reading(what):
         return [fn(item) for item in items]
@@ -36,4 +60,4 @@ def convert_list(
         items = result[key]
         if not isinstance(items, list):
             raise TypeError(f"'{key}' is not a list")
-        return [fn(item) for item in items]
+        return [fn(item) for item in unique(items)]

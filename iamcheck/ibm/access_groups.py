@@ -7,6 +7,7 @@ from typing import Any
 from ibm_platform_services import IamAccessGroupsV2
 from ibm_platform_services.iam_access_groups_v2 import AccessGroupMembersPager, AccessGroupsPager
 
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, convert_list
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import AccessGroup, GroupRule, Membership, MembershipHow, RuleClaim
@@ -27,7 +28,7 @@ def list_groups(
         limit=PAGE,
     )
     what = f"list the access groups of {iam_id}" if iam_id else "list access groups"
-    return convert_all(what, session.pages(what, pager), _group)
+    return convert_all(what, session.pages(what, pager), lambda g: _group(_valid_group(g, what)))
 
 
 def list_groups_flagged(session: IbmSession, account_id: str) -> list[tuple[AccessGroup, bool]]:
@@ -37,7 +38,8 @@ def list_groups_flagged(session: IbmSession, account_id: str) -> list[tuple[Acce
     pager = AccessGroupsPager(client=client, account_id=account_id, show_federated=True, limit=PAGE)
     what = "list access groups"
     return convert_all(
-        what, session.pages(what, pager), lambda g: (_group(g), bool(g.get("is_federated")))
+        what, session.pages(what, pager),
+        lambda g: (_group(_valid_group(g, what)), bool(g.get("is_federated"))),
     )
 
 
@@ -49,7 +51,9 @@ def list_members(session: IbmSession, group: AccessGroup) -> list[tuple[Membersh
     )
     what = f"list the members of access group '{group.name}'"
     return convert_all(
-        what, session.pages(what, pager), lambda m: (_member(group.id, m), m.get("name") or "")
+        what, session.pages(what, pager),
+        lambda m: (_member(group.id, validate.item(m, validate.MEMBER, what, validate.MEMBERS,
+                                                   "members")), m.get("name") or ""),
     )
 
 
@@ -59,7 +63,12 @@ def list_rules(session: IbmSession, account_id: str, group: AccessGroup) -> list
     result = session.call(
         what, client.list_access_group_rules, access_group_id=group.id
     ).get_result()
-    return convert_list(what, result, "rules", _rule)
+    return convert_list(what, result, "rules", lambda r: _rule(
+        validate.item(r, validate.GROUP_RULE, what, validate.RULES, "rules")))
+
+
+def _valid_group(raw: Any, what: str) -> Any:
+    return validate.item(raw, validate.GROUP, what, validate.GROUPS, "groups")
 
 
 def _group(raw: dict[str, Any]) -> AccessGroup:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ibm_platform_services.account_management_v4 import AccountManagementV4
 
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import reading
 from iamcheck.ibm.errors import NotFound, Refused
 from iamcheck.ibm.session import IbmSession
@@ -17,5 +18,6 @@ def account_owner(session: IbmSession, account_id: str) -> str | None:
         result = session.call(what, client.get_account, account_id=account_id).get_result()
     except (Refused, NotFound):
         return None
+    validate.check(result, validate.ACCOUNT, what, validate.ACCOUNTS)
     with reading(what):
         return str(result["owner_iamid"])

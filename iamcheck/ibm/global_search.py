@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ibm_platform_services import GlobalSearchV2, GlobalTaggingV1
 
+from iamcheck.errors import ApiFailure
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import reading
 from iamcheck.ibm.session import IbmSession
 
@@ -21,6 +23,7 @@ def access_tags_by_crn(
     what = "search VPC instances with their access tags"
     tags: dict[str, frozenset[str]] = {}
     cursor: str | None = None
+    followed: set[str] = set()
     while True:
         if cursor is None:
             result = session.call(
@@ -35,13 +38,18 @@ def access_tags_by_crn(
             result = session.call(
                 what, client.search, search_cursor=cursor, account_id=account_id, limit=PAGE
             ).get_result()
+        validate.check(result, validate.SEARCH_PAGE, what, validate.SEARCH)
         with reading(what):
-            items = result.get("items") or []
+            items = result["items"]
             for item in items:
                 tags[item["crn"]] = frozenset(item.get("access_tags") or ())
             cursor = result.get("search_cursor")
         if not cursor or len(items) < PAGE:
             return tags
+        if cursor in followed:  # a cursor already followed would loop forever
+            raise ApiFailure(f"{what}: IBM Cloud's search cursor points back to a page "
+                             "already read; the list cannot be trusted")
+        followed.add(cursor)
 
 
 def access_tags_of(session: IbmSession, account_id: str, crn: str) -> frozenset[str]:
@@ -56,5 +64,6 @@ def access_tags_of(session: IbmSession, account_id: str, crn: str) -> frozenset[
         account_id=account_id,
         limit=1000,
     ).get_result()
+    validate.check(result, validate.TAGS_PAGE, what, validate.TAGS)
     with reading(what):
-        return frozenset(item["name"] for item in result.get("items") or ())
+        return frozenset(item["name"] for item in result["items"])

@@ -10,6 +10,7 @@ from typing import Any
 from ibm_platform_services import IamPolicyManagementV1
 from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
 
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, convert_list
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Policy, Role, RoleKind
@@ -42,7 +43,8 @@ def list_policies(
     )
     who = iam_id or access_group_id or "the account"
     what = f"list {state} policies of {who}"
-    return convert_all(what, session.pages(what, pager), policy_from_json)
+    return convert_all(what, session.pages(what, pager), lambda raw: policy_from_json(
+        validate.policy(raw, what, state=state, kind="access")))
 
 
 def list_roles(session: IbmSession, account_id: str, service_name: str) -> list[Role]:
@@ -51,6 +53,7 @@ def list_roles(session: IbmSession, account_id: str, service_name: str) -> list[
     result = session.call(
         what, client.list_roles, account_id=account_id, service_name=service_name
     ).get_result()
+    validate.check(result, validate.ROLES, what, validate.ROLES_ROUTE)
     roles: list[Role] = []
     kinds: tuple[tuple[RoleKind, str], ...] = (
         ("system", "system_roles"),
@@ -58,11 +61,12 @@ def list_roles(session: IbmSession, account_id: str, service_name: str) -> list[
         ("custom", "custom_roles"),
     )
     for kind, key in kinds:
-        roles += convert_list(what, result, key, partial(_role, kind=kind))
+        roles += convert_list(what, result, key, partial(_role, kind=kind, what=what))
     return roles
 
 
-def _role(raw: dict[str, Any], *, kind: RoleKind) -> Role:
+def _role(raw: dict[str, Any], *, kind: RoleKind, what: str) -> Role:
+    validate.item(raw, validate.ROLE, what, validate.ROLES_ROUTE, kind)
     return Role(
         crn=raw["crn"],
         display_name=raw.get("display_name", ""),
@@ -159,7 +163,7 @@ def get_policy(session: IbmSession, policy_id: str) -> Policy:
     client = session.client(IamPolicyManagementV1)
     what = f"read policy {policy_id}"
     result = session.call(what, client.get_v2_policy, id=policy_id).get_result()
-    return convert_all(what, [result], policy_from_json)[0]
+    return convert_all(what, [validate.policy(result, what)], policy_from_json)[0]
 
 
 def delete_policy(session: IbmSession, policy_id: str) -> None:

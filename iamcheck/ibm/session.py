@@ -19,10 +19,12 @@ import requests
 from ibm_cloud_sdk_core import ApiException, DetailedResponse
 from ibm_cloud_sdk_core.authenticators import Authenticator, IAMAuthenticator
 
-from iamcheck.errors import ApiFailure, BadInput, NotAuthorized
-from iamcheck.ibm._convert import reading
+from iamcheck.errors import ApiFailure, BadInput, Interrupted, NotAuthorized
+from iamcheck.ibm._convert import item_key, reading
 from iamcheck.ibm.errors import Conflict, NotFound, Refused
 from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, Slots, parse_retry_after
+from iamcheck.interrupt import CANCELLED
+from iamcheck.redact import RUN, guard_logger, scrubbed
 from iamcheck.settings import Settings, check_endpoint
 
 T = TypeVar("T")
@@ -37,6 +39,10 @@ def iam_url() -> str:
 
 class _Unreadable(Exception):
     """An answer that cannot be read (the IAM token's, for now); `call` says which."""
+
+
+class _HugeNumber(_Unreadable):
+    """An answer holding an integer Python refuses to convert."""
 
 
 # A connection that broke mid-answer (reset, cut short) is worth another try, like a timeout.
@@ -58,6 +64,9 @@ class IbmSession:
     def __init__(self, settings: Settings, authenticator: Authenticator | None = None) -> None:
         self.settings = settings
         self.backoff = Backoff(settings.timeout)
+        RUN.add(settings.apikey.reveal())  # out of every message, log line and --debug trace
+        for name in ("ibm_cloud_sdk_core", "urllib3", "requests"):
+            guard_logger(name)
         # A trusted profile's authenticator (iamcheck/credentials.py), else the API key's
         self.authenticator: Any = authenticator or IAMAuthenticator(
             settings.apikey.reveal(), url=settings.endpoint or iam_url()
@@ -115,7 +124,7 @@ class IbmSession:
                 with self._lock:
                     self.requests += 1
                 with self._in_flight:
-                    result = fn(*args, **kwargs)
+                    result = self._bounded(what, fn, *args, **kwargs)
                 self._debug(what, "ok", started)
                 if isinstance(result, DetailedResponse) and not _readable(result):
                     raise _Unreadable("not a JSON object")
@@ -137,7 +146,7 @@ class IbmSession:
                 if status == 429:
                     self.backoff.hold_everyone(wait)
             except (
-                _Unreadable, jwt.PyJWTError, requests.exceptions.JSONDecodeError, RecursionError
+                _Unreadable, jwt.PyJWTError, requests.exceptions.JSONDecodeError, RecursionError,
             ) as err:
                 self._debug(what, "unreadable answer", started)
                 raise ApiFailure(
@@ -165,6 +174,39 @@ class IbmSession:
             time.sleep(wait)
             attempt += 1
 
+    def _bounded(self, what: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn` in a thread of its own, waited for until the run's deadline or Ctrl-C: the
+        SDK's read timeout restarts on every byte, so an answer that trickles would not end."""
+        if CANCELLED.is_set():
+            raise Interrupted("interrupted")
+        box: list[Any] = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box.append((True, fn(*args, **kwargs)))
+            except BaseException as err:  # handed to the caller's thread, raised there
+                box.append((False, err))
+            done.set()
+
+        threading.Thread(target=work, name=f"iamcheck: {what[:40]}", daemon=True).start()
+        while not done.wait(0.05):
+            if CANCELLED.is_set():
+                raise Interrupted("interrupted")
+            if self.backoff.out_of_time():
+                raise ApiFailure(
+                    f"{what}: no answer within --timeout ({self.settings.timeout:g} s for the "
+                    "whole run); raise --timeout or try again later"
+                )
+        ok, value = box[0]
+        if not ok:
+            if isinstance(value, ValueError) and "digits" in str(value):
+                # a number past Python's 4,300 digits in an answer the SDK parsed: json.loads
+                # raises a bare ValueError for it, not a JSONDecodeError
+                raise _HugeNumber("a number of more than 4,300 digits") from None
+            raise value
+        return value  # type: ignore[no-any-return]
+
     def optional(self, what: str, fn: Callable[..., Any], **kwargs: Any) -> Any | None:
         """The result of a read whose 404 means "there is none" (None), not a failure."""
         try:
@@ -173,16 +215,41 @@ class IbmSession:
             return None
 
     def pages(self, what: str, pager: Any) -> Iterator[dict[str, Any]]:
-        """Every item of an SDK pager; a failed page is retried, losing or repeating nothing."""
+        """Every item of an SDK pager; a failed page is retried, losing or repeating nothing.
+        Items are keyed by id: one served twice is dropped (said with --debug); a `next` that
+        was already followed would loop forever, so it ends the run (exit 5)."""
+        followed: set[str] = set()
+        seen: set[str] = set()
         while pager.has_next():
             with reading(what):
-                items = list(self.call(what, pager.get_next))
-            yield from items
+                items = self.call(what, pager.get_next)
+                if not isinstance(items, list):
+                    raise TypeError("the page holds no list of items")
+            for item in items:
+                key = item_key(item)
+                if key is not None and key in seen:
+                    self.note(f"{what}: item {key} came twice; the repeat is dropped")
+                    continue
+                if key is not None:
+                    seen.add(key)
+                yield item
+            start = getattr(pager, "_page_context", {}).get("next")
+            if start is not None:
+                if str(start) in followed:
+                    raise ApiFailure(f"{what}: IBM Cloud's next page link points back to a "
+                                     "page already read; the list cannot be trusted")
+                followed.add(str(start))
+
+    def note(self, text: str) -> None:
+        """A --debug line (redacted)."""
+        if self.settings.debug:
+            print(f"iamcheck: debug: {scrubbed(text)}", file=sys.stderr)
 
     def _debug(self, what: str, outcome: str, started: float) -> None:
         if self.settings.debug:
             elapsed = (time.monotonic() - started) * 1000
-            print(f"iamcheck: debug: {what}: {outcome} in {elapsed:.0f} ms", file=sys.stderr)
+            line = scrubbed(f"{what}: {outcome} in {elapsed:.0f} ms")
+            print(f"iamcheck: debug: {line}", file=sys.stderr)
 
 
 def _readable(response: DetailedResponse) -> bool:
@@ -207,6 +274,8 @@ def _guard(manager: Any) -> None:
     def save_info(response: Any) -> None:
         try:
             save(response)
+            for name in ("access_token", "refresh_token"):  # out of every message from now on
+                RUN.add(str(getattr(manager, name, "") or ""))
         except (jwt.PyJWTError, KeyError, TypeError, ValueError, AttributeError) as err:
             manager.request_time = 0
             raise _Unreadable(f"the IAM token answer: {type(err).__name__}") from None
@@ -231,7 +300,9 @@ def _refuse_insecure(service: Any, cls: type[Any], url: str | None) -> None:
 
 def _translate(what: str, err: ApiException) -> Exception:
     status = err.status_code
-    detail = (err.message or "").splitlines()[0][:200] if err.message else ""
+    # IBM's message is relayed, without anything that looks like a secret (a server may echo
+    # the key back)
+    detail = scrubbed((err.message or "").splitlines()[0])[:200] if err.message else ""
     if status == 404:
         return NotFound(f"{what}: IBM Cloud answered 404 ({detail})")
     if status == 409:

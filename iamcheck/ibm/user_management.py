@@ -7,6 +7,7 @@ from typing import Any
 from ibm_platform_services import UserManagementV1
 from ibm_platform_services.user_management_v1 import UsersPager
 
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, reading
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import User
@@ -18,7 +19,8 @@ def list_users(session: IbmSession, account_id: str, search: str | None = None) 
     client = session.client(UserManagementV1)
     pager = UsersPager(client=client, account_id=account_id, limit=PAGE, search=search)
     what = "list users" if search is None else f"find users ({search})"
-    return convert_all(what, session.pages(what, pager), user_from_json)
+    return convert_all(what, session.pages(what, pager), lambda raw: user_from_json(
+        validate.item(raw, validate.USER, what, validate.USERS, "resources")))
 
 
 def users_named(session: IbmSession, account_id: str, kind: str, value: str) -> list[User]:
@@ -31,6 +33,9 @@ def users_named(session: IbmSession, account_id: str, kind: str, value: str) -> 
     raw = session.optional(what, client.get_user_profile, account_id=account_id, iam_id=value)
     if raw is None:
         return []
+    validate.item(raw, validate.USER, what, validate.USERS, "user")
+    if raw["iam_id"] != value:
+        raise validate.InvalidAnswer(f"{what}: IBM Cloud answered with another user")
     with reading(what):
         return [user_from_json(raw)]
 

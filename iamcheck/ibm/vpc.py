@@ -8,6 +8,7 @@ from ibm_cloud_sdk_core import ApiException
 from ibm_vpc import VpcV1
 from ibm_vpc.vpc_v1 import InstancesPager
 
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, convert_list, reading
 from iamcheck.ibm.session import IbmSession
 from iamcheck.ibm.vpc_values import ConsoleToken, ConsoleType, ImageInfo, Region
@@ -27,8 +28,12 @@ def list_regions(session: IbmSession) -> list[Region]:
         what,
         result,
         "regions",
-        lambda r: Region(name=r["name"], endpoint=r["endpoint"].rstrip("/")),
+        lambda r: _region(validate.item(r, validate.REGION, what, validate.REGIONS, "regions")),
     )
+
+
+def _region(raw: dict[str, Any]) -> Region:
+    return Region(name=raw["name"], endpoint=raw["endpoint"].rstrip("/"))
 
 
 def _regional(session: IbmSession, region: Region) -> VpcV1:
@@ -45,7 +50,8 @@ def list_instances(
     )
     what = f"list instances in {region.name}"
     return convert_all(
-        what, session.pages(what, pager), lambda i: instance_from_json(i, region.name)
+        what, session.pages(what, pager),
+        lambda i: instance_from_json(validate.instance(i, what, region.name), region.name),
     )
 
 
@@ -55,6 +61,9 @@ def get_instance(session: IbmSession, region: Region, instance_id: str) -> Insta
     raw = session.optional(what, client.get_instance, id=instance_id)
     if raw is None:
         return None
+    validate.instance(raw, what, region.name)
+    if raw["id"] != instance_id:
+        raise validate.InvalidAnswer(f"{what}: IBM Cloud answered with another instance")
     with reading(what):
         return instance_from_json(raw, region.name)
 

@@ -38,6 +38,7 @@ from iamcheck.model import (
     User,
 )
 from iamcheck.policy_json import attributes_from_json, rule_from_json
+from iamcheck.strict_json import JsonRefused, loads, read_bounded
 
 SCHEMA_VERSION = 1
 KIND = "iamcheck-snapshot"
@@ -84,9 +85,11 @@ def save(data: AccountData, path: Path) -> None:
 
 
 def load(path: Path) -> AccountData:
-    from iamcheck.strict_json import load_file
-
-    doc = load_file(path, "--from-snapshot")  # bounded, strict: BadInput naming the file
+    # bounded, strict: a huge integer or a duplicate key is exit 2 naming the file
+    try:
+        doc = loads(read_bounded(path, "--from-snapshot"))
+    except JsonRefused as err:
+        raise BadInput(f"--from-snapshot: {path} is not a JSON snapshot ({err})") from None
     if not isinstance(doc, dict) or doc.get("kind") != KIND:
         raise BadInput(f"--from-snapshot: {path} is not an iamcheck snapshot")
     if doc.get("schema_version") != SCHEMA_VERSION:
