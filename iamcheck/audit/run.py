@@ -228,15 +228,22 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
         raise BadInput("--only-expected needs --expect FILE")
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
-    account = read_or_load(conn, req, opts.snapshot)
+    # people or groups named on the command line need every group's members to be found
+    named = bool(sel.users or sel.access_groups or expectations is not None)
+    account = read_or_load(conn, req, opts.snapshot, every_group=named)
     return run_audit(account, req, sel, when, expectations)
 
 
-def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None) -> AccountData:
+def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
+                 every_group: bool = True) -> AccountData:
+    """The snapshot, or the account read; `every_group=False` reads the members only of the
+    groups that can matter to the requirement (read/relevant.py)."""
     if snapshot is not None:
         return snapshots.load(snapshot)
     from iamcheck.read.account import Progress, read_account
+    from iamcheck.read.relevant import EVERY, THAT_MATTER
 
     with open_session(conn) as session:
         account_id = session.settings.account_id or session.caller().account_id
-        return read_account(session, account_id, req.service, Progress(session))
+        return read_account(session, account_id, req.service, Progress(session),
+                            EVERY if every_group else THAT_MATTER)

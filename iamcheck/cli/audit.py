@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -108,8 +109,8 @@ def audit(
         from iamcheck.audit.document import audit_document
         from iamcheck.audit.run import AuditOptions
         from iamcheck.audit.run import audit as run_audit
-        from iamcheck.formats import render
-        from iamcheck.read.snapshot import write_atomic
+        from iamcheck.formats import stream
+        from iamcheck.read.snapshot import open_atomic
 
         opts = AuditOptions(
             instances=tuple(instance or ()),
@@ -124,10 +125,12 @@ def audit(
             snapshot=from_snapshot,
         )
         report = run_audit(conn, opts)
-        text = render("audit", fmt.value, audit_document(report))
-        if output is None:
-            typer.echo(text, nl=False)
+        doc = audit_document(report)
+        if output is None:  # written as it is encoded: CSV and JSON do not build the text whole
+            stream("audit", fmt.value, doc, sys.stdout)
+            sys.stdout.flush()
         else:
-            write_atomic(output, text)
+            with open_atomic(output) as out:
+                stream("audit", fmt.value, doc, out)
             typer.echo(f"iamcheck: wrote {fmt.value} report to {output}", err=True)
     raise typer.Exit(int(report.exit_code))
