@@ -79,7 +79,7 @@ def test_the_core_client_sends_and_reads_what_ibm_s_sdk_does(emulator: Emulator,
             got.append(sorted(token.get_result()))
         except ApiException as err:
             got.append((err.status_code, err.message))
-        results.append((got, [s for s in sent]))
+        results.append((got, list(sent)))
     (sdk_got, sdk_sent), (core_got, core_sent) = results
     assert core_got == sdk_got
     assert len(sdk_got[1]) > 100  # more than one page was followed
