@@ -6,8 +6,11 @@
 For each size it generates a seed, serves it with `iamcheck emulator serve --latency-ms`, and
 measures, each as its own process (wall time, CPU time, peak memory; requests as the emulator
 counts them): `audit --format json`, the SDK baseline (bench/baseline.py, 8 threads),
-`check` for the API key's owner and for another user, `snapshot`, `audit --from-snapshot`,
-and `--help`. It prints one table of ratios measured in the same run and writes every figure,
+`check` for the API key's owner and for another user, `snapshot` (which reads every group's
+members), and from the snapshot `audit --format json`, `csv` and `markdown` (the outputs' peak
+memory and size); and `--help`. Beside the audit's requests it puts the formula's fewest
+(docs/performance.md, with the groups that matter). It prints one table of ratios measured in
+the same run and writes every figure,
 with a description of the machine and its load, to bench/results/<date>-<sizes>.json.
 """
 
@@ -29,6 +32,7 @@ from typing import Any
 
 import requests
 
+from iamcheck.emulator.backend.vpc import REGIONS as VPC_REGIONS
 from iamcheck.emulator.seed.generate import generate
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData
 from iamcheck.read.snapshot import load as load_snapshot
@@ -62,6 +66,20 @@ class Emulator:
             time.sleep(0.1)
         line = next(x for x in self.log.read_text().splitlines() if "base URL:" in x)
         self.url = line.split("base URL:", 1)[1].strip()
+        # the control API asks for the secret the emulator prints (when it prints one)
+        secret = next((x.split("X-Emulator-Secret:", 1)[1].strip()
+                       for x in self.log.read_text().splitlines() if "X-Emulator-Secret:" in x),
+                      "")
+        self.headers = {"X-Emulator-Secret": secret} if secret else {}
+        while True:  # the banner can come before the socket listens
+            try:
+                requests.get(f"{self.url}/_emulator/requests", headers=self.headers, timeout=5)
+                break
+            except requests.ConnectionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    log = self.log.read_text()
+                    raise RuntimeError(f"the emulator does not answer: {log}") from None
+                time.sleep(0.2)
 
     def cpu(self) -> float:
         """CPU seconds the emulator has used so far (Linux /proc)."""
@@ -69,10 +87,11 @@ class Emulator:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def clear(self) -> None:
-        requests.delete(f"{self.url}/_emulator/requests", timeout=30).raise_for_status()
+        requests.delete(f"{self.url}/_emulator/requests", headers=self.headers,
+                        timeout=30).raise_for_status()
 
     def counts(self) -> dict[str, Any]:
-        answer = requests.get(f"{self.url}/_emulator/requests", timeout=30)
+        answer = requests.get(f"{self.url}/_emulator/requests", headers=self.headers, timeout=30)
         answer.raise_for_status()
         return answer.json()  # type: ignore[no-any-return]
 
@@ -142,6 +161,35 @@ def critical_chain(data: AccountData) -> int:
                    1 + max([pages(n) for n in by_region.values()] or [1]))
 
 
+def minimal_pages(data: AccountData, service: str, caller: str, regions: int) -> int:
+    """docs/performance.md's formula with the fewest pages each collection can take: the
+    requests an audit cannot do without (the snapshot's data: every group's members known)."""
+    from iamcheck.read.relevant import groups_that_matter
+
+    def policies_of(key: str, value: str) -> int:
+        return sum(1 for p in data.policies
+                   if p.state == "active" and p.subject_value(key) == value)
+
+    members: dict[str, int] = {}
+    for m in data.memberships:
+        members[m.group_id] = members.get(m.group_id, 0) + 1
+    mine = {m.group_id for m in data.memberships if m.iam_id == caller} | {
+        PUBLIC_ACCESS_GROUP_ID}
+    matter = groups_that_matter(data.groups, data.policies, service, data.account_id)
+    by_region: dict[str, int] = {}
+    for inst in data.instances:
+        by_region[inst.region] = by_region.get(inst.region, 0) + 1
+    active = sum(p.state == "active" for p in data.policies)
+    return (1 + 1 + pages(policies_of("iam_id", caller))
+            + sum(pages(policies_of("access_group_id", g)) for g in mine)
+            + pages(len(data.users)) + pages(len(data.groups))
+            + pages(active) + pages(len(data.policies) - active) + 3
+            + sum(pages(members.get(g, 0)) for g in matter)
+            + sum(1 for g in data.groups if g.rules and g.id in matter)
+            + sum(pages(n) for n in by_region.values()) + (regions - len(by_region))
+            + (pages(len(data.instances), 1000) if any(p.tags for p in data.policies) else 0))
+
+
 def user_groups(seed: dict[str, Any], iam_id: str) -> int:
     """The groups IBM lists for a user: static, current dynamic, and Public Access."""
     return 1 + sum(1 for g in seed.get("access_groups", []) if g["id"] != PUBLIC_ACCESS_GROUP_ID
@@ -209,8 +257,20 @@ def bench_size(name: str, latency_ms: float, concurrency: int, threads: int,
     print(f"[{name}] audit --from-snapshot ...", file=sys.stderr, flush=True)
     offline = measure([*IAMCHECK, "audit", "--format", "json", "--from-snapshot",
                        str(snap_path)], env, stdout=workdir / f"{name}.offline.json")
+    # the outputs' memory and size, from the snapshot: deciding and writing, no waiting
+    outputs = {}
+    for fmt in ("csv", "markdown"):
+        print(f"[{name}] audit --format {fmt} --from-snapshot ...", file=sys.stderr, flush=True)
+        out_path = workdir / f"{name}.offline.{fmt}"
+        outputs[fmt] = measure([*IAMCHECK, "audit", "--format", fmt, "--from-snapshot",
+                                str(snap_path)], env, stdout=out_path)
+        text = out_path.read_text(encoding="utf-8")
+        outputs[fmt]["characters"] = len(text)
+        outputs[fmt]["lines"] = text.count("\n")
+        out_path.unlink()
     data = load_snapshot(snap_path)
     chain = critical_chain(data)
+    fewest = minimal_pages(data, "is", caller, len(VPC_REGIONS))  # GET /v1/regions lists all
     bound = max(audit["requests"] * latency_ms / 1000 / concurrency, chain * latency_ms / 1000)
     # the baseline's own bound: its calls, its threads, the latency (its chain is short)
     base_bound = baseline["requests"] * latency_ms / 1000 / threads
@@ -221,7 +281,8 @@ def bench_size(name: str, latency_ms: float, concurrency: int, threads: int,
                     "policies": len(data.policies), "instances": len(data.instances),
                     "memberships": len(data.memberships)},
         "audit": audit, "baseline": baseline, "check": checks, "snapshot": snapshot,
-        "from_snapshot": offline,
+        "from_snapshot": offline, "csv_from_snapshot": outputs["csv"],
+        "markdown_from_snapshot": outputs["markdown"], "audit_minimal_pages": fewest,
         "audit_lower_bound_s": round(bound, 3), "audit_chain_round_trips": chain,
         "baseline_lower_bound_s": round(base_bound, 3),
         "ratios": {
@@ -229,27 +290,38 @@ def bench_size(name: str, latency_ms: float, concurrency: int, threads: int,
             "audit_wall_over_baseline_bound": round(audit["wall_s"] / base_bound, 3),
             "audit_requests_over_baseline": round(audit["requests"] / baseline["requests"], 3),
             "audit_wall_over_lower_bound": round(audit["wall_s"] / bound, 3),
+            "audit_requests_over_minimal_pages": round(audit["requests"] / fewest, 3),
+            # the snapshot reads every group's members, as the audit did before issue 17
+            "audit_requests_over_every_group": round(audit["requests"] / snapshot["requests"], 3),
         },
     }
 
 
 def table(results: dict[str, Any]) -> str:
     head = ["size", "audit s", "baseline s", "audit/base", "audit/base bound", "requests",
-            "base req", "audit/bound", "check req/budget", "offline cpu s", "offline MiB"]
+            "min pages", "snapshot req", "base req", "audit/bound", "check req/budget",
+            "check cpu s", "json MiB", "csv MiB", "csv rows", "md chars"]
     rows = [head]
     for name, r in results["sizes"].items():
         check = r["check"]["owner"]
         rows.append([name, f"{r['audit']['wall_s']:.2f}", f"{r['baseline']['wall_s']:.2f}",
                      f"{r['ratios']['audit_wall_over_baseline']:.3f}",
                      f"{r['ratios']['audit_wall_over_baseline_bound']:.3f}",
-                     str(r["audit"]["requests"]), str(r["baseline"]["requests"]),
+                     str(r["audit"]["requests"]), str(r["audit_minimal_pages"]),
+                     str(r["snapshot"]["requests"]), str(r["baseline"]["requests"]),
                      f"{r['ratios']['audit_wall_over_lower_bound']:.2f}",
                      f"{check['requests']}/{check['budget']}",
-                     f"{r['from_snapshot']['cpu_s']:.2f}", f"{r['from_snapshot']['peak_mib']:.0f}"])
+                     "/".join(f"{c['cpu_s']:.2f}" for c in r["check"].values()),
+                     f"{r['from_snapshot']['peak_mib']:.0f}",
+                     f"{r['csv_from_snapshot']['peak_mib']:.0f}",
+                     str(r["csv_from_snapshot"]["lines"] - 1),
+                     str(r["markdown_from_snapshot"]["characters"])])
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     lines = ["  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     helps = ", ".join(f"`iamcheck {k}` {v:.2f} s" for k, v in results["help_s"].items())
-    return "\n".join([*lines, f"start-up (median of 5): {helps}"])
+    return "\n".join([*lines, f"start-up (median of 5): {helps}",
+                      "min pages: the formula's fewest requests; json/csv MiB: peak memory of "
+                      "`audit --from-snapshot` in that format; check cpu s: owner/other user"])
 
 
 def main() -> None:

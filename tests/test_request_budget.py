@@ -8,6 +8,7 @@ import math
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,13 +16,14 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from iamcheck.check.run import run_check
-from iamcheck.decide import Verdict
+from iamcheck.decide import Verdict, decide_account, risks
 from iamcheck.emulator.seed.generate import generate
 from iamcheck.ibm import iam_policy
 from iamcheck.ibm.retry import Backoff
 from iamcheck.inputs import instance_ref, user_ref
-from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Role
+from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Policy, Role
 from iamcheck.read.account import read_account
+from iamcheck.read.relevant import EVERY
 from iamcheck.requirement import load_requirement
 from tests.conftest import Emulator, session_for
 
@@ -77,9 +79,27 @@ def _zones(rules: list[Any]) -> int:
                 if a.name == "networkZoneId" for z in a.value.split(",") if z.strip()})
 
 
-def audit_formula(data: AccountData, caller: str, regions: int) -> Counter[str]:
-    """The README's formula, from the sizes of what the audit read."""
+def _reaches(policy: Policy, service: str = "is") -> bool:
+    """A policy on `service` (or a child of it), or on all services: it can matter."""
+    names = [a.value for a in policy.resource if a.key == "serviceName"]
+    if names:
+        return all(isinstance(v, str) and (v == service or v.startswith(service + "."))
+                   for v in names)
+    return all(a.value == "service" for a in policy.resource if a.key == "serviceType")
+
+
+def groups_that_matter(data: AccountData) -> set[str]:
+    """The formula's groups whose members are read: those holding an access policy, active
+    or deleted, that reaches the requirement's service."""
+    return {gid for p in data.policies if p.type == "access" and _reaches(p)
+            and (gid := p.subject_value("access_group_id")) is not None}
+
+
+def audit_formula(data: AccountData, caller: str, regions: int,
+                  every_group: bool = False) -> Counter[str]:
+    """docs/performance.md's formula, from the sizes of what the audit read."""
     members = Counter(m.group_id for m in data.memberships)
+    read = {g.id for g in data.groups} if every_group else groups_that_matter(data)
     caller_groups = [m.group_id for m in data.memberships if m.iam_id == caller]
     by_region = Counter(i.region for i in data.instances)
     listed = len(data.instances) if any(p.tags for p in data.policies) else None
@@ -97,7 +117,7 @@ def audit_formula(data: AccountData, caller: str, regions: int) -> Counter[str]:
         "GET /v2/roles": 1,
         "GET /v2/resource_groups": 1,
         "GET /v1/regions": 1,
-        MEMBERS: sum(pages(members[g.id]) for g in data.groups),
+        MEMBERS: sum(pages(members[g.id]) for g in data.groups if g.id in read),
         RULES: sum(1 for g in data.groups if g.rules),
         # every region IBM lists, one request at least even when empty
         INSTANCES: sum(pages(n) for n in by_region.values()) + (regions - len(by_region)),
@@ -133,6 +153,97 @@ def test_audit_makes_the_pages_of_each_collection_plus_a_constant(
     assert counted == +expected
     assert counted[USERS] == pages(len(data.users)) > 1 or size["users"] < PAGE
     assert counted[RULES] < len(data.groups)  # only groups with dynamic rules
+
+
+def with_unrelated_groups(seed: dict[str, Any]) -> dict[str, Any]:
+    """The seed with every third group's policies moved to another service (the generator
+    gives nearly every group a VPC policy), but for one deleted VPC policy on one of them: a
+    near miss, whose group must still be read."""
+    regular = [g["id"] for g in seed["access_groups"] if g["id"] != PUBLIC_ACCESS_GROUP_ID]
+    unrelated = set(regular[1::3])
+    near = regular[1]
+    kept_near = False
+    for policy in seed["policies"]:
+        subject = policy["subject"]["attributes"][0]["value"]
+        if subject not in unrelated:
+            continue
+        if subject == near and policy.get("state") == "deleted" and not kept_near:
+            kept_near = True
+            continue
+        policy["resource"].pop("tags", None)
+        policy["resource"]["attributes"] = [
+            a for a in policy["resource"]["attributes"] if a["key"] == "accountId"
+        ] + [{"key": "serviceName", "operator": "stringEquals", "value": "kms"}]
+    if not kept_near:
+        seed["policies"].append({
+            "id": "near-miss-deleted", "type": "access", "state": "deleted",
+            "description": "deleted: console on VPC",
+            "subject": {"attributes": [{"key": "access_group_id", "operator": "stringEquals",
+                                        "value": near}]},
+            "resource": {"attributes": [
+                {"key": "accountId", "operator": "stringEquals", "value": seed["account_id"]},
+                {"key": "serviceName", "operator": "stringEquals", "value": "is"}]},
+            "control": {"grant": {"roles": [
+                {"role_id": "crn:v1:bluemix:public:iam::::role:Operator"},
+                {"role_id": "crn:v1:bluemix:public:is::::serviceRole:VirtualServerConsoleAdmin"},
+            ]}},
+        })
+    return seed
+
+
+def regular_near(seed: dict[str, Any]) -> str:
+    return [g["id"] for g in seed["access_groups"] if g["id"] != PUBLIC_ACCESS_GROUP_ID][1]
+
+
+def test_snapshot_reads_every_groups_members_and_narrowing_changes_no_verdict(
+    emulator: Emulator,
+) -> None:
+    seed = with_unrelated_groups(
+        generate(users=120, groups=40, policies=160, instances=60, regions=2, seed=3))
+    emulator.load(seed)
+    regions = len(emulator.backend.vpc.regions())
+    session = session_for(emulator, apikey=seed["api_keys"][0]["apikey"])
+    _clear(emulator)
+    caller = session.caller()
+    every = read_account(session, caller.account_id, "is", member_reads=EVERY)
+    counted = Counter({k: v for k, v in emulator.request_counts().items() if v})
+    assert counted == +audit_formula(every, caller.iam_id, regions, every_group=True)
+    session = session_for(emulator, apikey=seed["api_keys"][0]["apikey"])  # rights read anew
+    _clear(emulator)
+    session.caller()
+    narrow = read_account(session, caller.account_id, "is")
+    counted = Counter({k: v for k, v in emulator.request_counts().items() if v})
+    assert counted == +audit_formula(narrow, caller.iam_id, regions)
+    matter = groups_that_matter(narrow)
+    assert 0 < len(matter) < len(narrow.groups) - 10  # a dozen groups' members are not read
+    assert regular_near(seed) in matter  # a deleted policy's group: a near miss, still read
+    assert len(narrow.memberships) < len(every.memberships)
+    assert_same_decisions(every, narrow)
+
+
+def assert_same_decisions(every: AccountData, narrow: AccountData) -> None:
+    """Every verdict, near miss and finding of `every` is in `narrow`, but for subjects it no
+    longer lists, who are denied everywhere and one action short nowhere."""
+    requirement, at = load_requirement(), datetime(2026, 11, 27, 12, tzinfo=UTC)
+    wide, few = decide_account(every, requirement, at), decide_account(narrow, requirement, at)
+    kept = set(few.subjects)
+    for verdict in Verdict:  # the same pairs, but those of subjects no longer listed: denied
+        assert {p for p in wide.pairs(verdict) if p[0] in kept} == set(few.pairs(verdict))
+    for subject in kept:
+        assert wide.short_scopes(subject) == few.short_scopes(subject)
+    dropped = set(wide.subjects) - kept
+    assert all(wide.verdict(s, i.id) is Verdict.DENY for s in dropped for i in wide.instances)
+    assert all(not wide.short_scopes(s) for s in dropped)  # no near miss either
+    assert risks(every, requirement, at) == risks(narrow, requirement, at)
+    assert wide.rule_exposures() == few.rule_exposures()
+
+
+def test_narrow_reads_change_no_decision_on_the_demo(demo: Emulator) -> None:
+    every = read_account(session_for(demo), demo.backend.seed["account_id"], "is",
+                         member_reads=EVERY)
+    narrow = read_account(session_for(demo), demo.backend.seed["account_id"], "is")
+    assert len(narrow.memberships) <= len(every.memberships)
+    assert_same_decisions(every, narrow)
 
 
 def _user_groups(seed: dict[str, Any], iam_id: str) -> list[str]:

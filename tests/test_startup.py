@@ -53,3 +53,18 @@ def test_the_probe_sees_an_sdk_when_one_is_imported() -> None:
                          env={"PATH": "/usr/bin:/bin", "IBMCLOUD_API_KEY": "k" * 20})
     report = json.loads(run.stderr.strip().splitlines()[-1])
     assert "ibm_cloud_sdk_core" in report["modules"]
+
+
+@pytest.mark.parametrize("command", [["check", "--instance", "web-01"], ["audit"]])
+def test_commands_that_call_vpc_do_not_import_the_vpc_sdk(command: list[str]) -> None:
+    """ibm_vpc is one module of some 200,000 lines: the VPC calls go through IBM's SDK core
+    (iamcheck/ibm/vpc_client.py), so no command imports it (issue 17)."""
+    run = subprocess.run([sys.executable, "-c", PROBE,
+                          json.dumps([*command, "--endpoint", "http://127.0.0.1:9",
+                                      "--timeout", "1"])],
+                         capture_output=True, text=True, timeout=60, check=False,
+                         env={"PATH": "/usr/bin:/bin", "IBMCLOUD_API_KEY": "k" * 20})
+    report = json.loads(run.stderr.strip().splitlines()[-1])
+    assert report["code"] == 5  # it did try to reach IBM (nothing listens there)
+    assert "ibm_cloud_sdk_core" in report["modules"]
+    assert "ibm_vpc" not in report["modules"]

@@ -349,15 +349,19 @@ def audit(conn: Connection, opts: AuditOptions) -> AuditReport:
     when = instant(opts.at) if opts.at is not None else datetime.now(UTC)
     req = requirement_from(opts.requirement)
     claims = load_claims(opts.claims)
-    account = read_or_load(conn, req, opts.snapshot, sel.regions)
+    # people or groups named on the command line need every group's members to be found
+    named = bool(sel.users or sel.access_groups or expectations is not None)
+    account = read_or_load(conn, req, opts.snapshot, sel.regions, every_group=named)
     return run_audit(account, req, sel, when, expectations, claims, opts.unused_days,
                      opts.strict_context, rules)
 
 
 def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
-                 regions: tuple[str, ...] = ()) -> AccountData:
+                 regions: tuple[str, ...] = (), every_group: bool = True) -> AccountData:
     """The account, read or loaded; every `--region` must name a region (exit 2), checked
-    against IBM's list before the account is read, or against the snapshot's instances."""
+    against IBM's list before the account is read, or against the snapshot's instances.
+    `every_group=False` reads the members only of the groups that can matter to the
+    requirement (read/relevant.py)."""
     if snapshot is not None:
         data = snapshots.load(snapshot)
         in_snapshot = sorted({i.region for i in data.instances})
@@ -366,6 +370,7 @@ def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
         return data
     from iamcheck.ibm import vpc
     from iamcheck.read.account import Progress, read_account
+    from iamcheck.read.relevant import EVERY, THAT_MATTER
 
     with open_session(conn) as session:
         if regions:
@@ -375,6 +380,7 @@ def read_or_load(conn: Connection, req: Requirement, snapshot: Path | None,
         account_id = session.settings.account_id or session.caller().account_id
         progress = Progress(session)
         try:
-            return read_account(session, account_id, req, progress)
+            return read_account(session, account_id, req, progress,
+                                EVERY if every_group else THAT_MATTER)
         finally:  # an error's message is not drawn over by the bar
             progress.done()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -179,7 +180,7 @@ def audit(
         from iamcheck.audit.run import AuditOptions
         from iamcheck.audit.run import audit as run_audit
         from iamcheck.errors import BadInput
-        from iamcheck.formats import render
+        from iamcheck.formats import render, stream
         from iamcheck.outfile import open_output
 
         target = open_output(str(output)) if output is not None else None  # before any call
@@ -199,6 +200,7 @@ def audit(
             strict_context=strict_context,
             fail_on=tuple(fail_on or ()),
         )
+        streamed, text = False, ""
         if plan is not None or with_policy is not None:
             from iamcheck.audit.change import ChangeFiles, review
             from iamcheck.diff.document import diff_document
@@ -224,8 +226,17 @@ def audit(
 
                 to_terminal = target is None or target.kind == "stdout"
                 layout = {"wide": wide, "width": terminal_width() if to_terminal else None}
-            text = render("audit", fmt.value, audit_document(report), **layout)
-        if target is None or target.kind == "stdout":
+            doc = audit_document(report)
+            if fmt is not AuditFormat.TABLE and (target is None or target.kind == "stdout"):
+                streamed = True  # written as it is encoded: CSV and JSON are not built whole
+                if not quiet:
+                    stream("audit", fmt.value, doc, sys.stdout)
+                    sys.stdout.flush()
+            else:
+                text = render("audit", fmt.value, doc, **layout)
+        if streamed:
+            pass
+        elif target is None or target.kind == "stdout":
             if not quiet:
                 typer.echo(text, nl=False)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Literal, cast
+from typing import Any, Literal, TextIO, cast
 
 
 class AuditFormat(StrEnum):
@@ -77,6 +77,18 @@ def render(document: Document, fmt: str, doc: dict[str, Any], **options: Any) ->
     module, _, name = REGISTRY[document, fmt].partition(":")
     renderer = getattr(importlib.import_module(f"iamcheck.formats.{module}"), name)
     return cast(Callable[..., str], renderer)(doc, **options)
+
+
+def stream(document: Document, fmt: str, doc: dict[str, Any], out: TextIO) -> None:
+    """Write the document to `out`: as it is encoded when the format can stream (its module has
+    `stream_<document>` beside `render_<document>`: CSV and JSON audits), else rendered whole."""
+    module, _, name = REGISTRY[document, fmt].partition(":")
+    loaded = importlib.import_module(f"iamcheck.formats.{module}")
+    streamer = getattr(loaded, name.replace("render_", "stream_", 1), None)
+    if streamer is not None:
+        cast(Callable[[dict[str, Any], TextIO], None], streamer)(doc, out)
+    else:
+        out.write(cast(Callable[..., str], getattr(loaded, name))(doc))
 
 
 def render_audit(fmt: AuditFormat, doc: dict[str, Any]) -> str:

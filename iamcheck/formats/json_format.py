@@ -9,7 +9,8 @@ console document keeps its keys sorted, as it always has.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Any, Literal, TextIO
 
 Layout = Literal["indented", "lines", "sorted", "line"]
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
@@ -17,7 +18,7 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 def write(doc: Any, layout: Layout = "indented") -> str:
     if layout == "lines":
-        return _lines(doc)
+        return "".join(_lines(doc))
     if layout == "line":  # one value on one line (JSON Lines)
         return _compact(doc) + "\n"
     if layout == "sorted":
@@ -25,16 +26,28 @@ def write(doc: Any, layout: Layout = "indented") -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def _lines(doc: dict[str, Any]) -> str:
-    parts = ["{\n"]  # joined once at the end: the document can be 100 MB
+def stream(doc: Any, out: TextIO, layout: Layout = "indented") -> None:
+    """The same bytes as `write`, written to `out` as they are encoded: with "lines", one entry
+    of a top-level list at a time, so that memory holds the document and one entry's text."""
+    if layout != "lines":
+        out.write(write(doc, layout))
+        return
+    for part in _lines(doc):
+        out.write(part)
+
+
+def _lines(doc: dict[str, Any]) -> Iterator[str]:
+    yield "{\n"
     for n, (key, value) in enumerate(doc.items()):
-        parts.append((",\n" if n else "") + f"  {_compact(key)}: ")
+        yield (",\n" if n else "") + f"  {_compact(key)}: "
         if isinstance(value, list) and value:
-            parts += ["[\n    ", ",\n    ".join(map(_compact, value)), "\n  ]"]
+            yield "[\n    "
+            for k, entry in enumerate(value):
+                yield (",\n    " if k else "") + _compact(entry)
+            yield "\n  ]"
         else:
-            parts.append(_compact(value))
-    parts.append("\n}\n")
-    return "".join(parts)
+            yield _compact(value)
+    yield "\n}\n"
 
 
 def compact(value: Any, indent: int = 0) -> str:
@@ -52,6 +65,10 @@ def compact(value: Any, indent: int = 0) -> str:
 
 def render_audit(doc: dict[str, Any]) -> str:
     return write(doc, "lines")
+
+
+def stream_audit(doc: dict[str, Any], out: TextIO) -> None:
+    stream(doc, out, "lines")
 
 
 def render_check(doc: dict[str, Any]) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ibm_cloud_sdk_core import ApiException
-from ibm_vpc import VpcV1
-from ibm_vpc.vpc_v1 import InstancesPager
 
 from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, convert_list, reading
 from iamcheck.ibm.session import IbmSession
+from iamcheck.ibm.vpc_client import InstancesPager, VpcV1  # not ibm_vpc's 200,000 lines
 from iamcheck.ibm.vpc_values import ConsoleToken, ConsoleType, ImageInfo, Region
 from iamcheck.model import Instance
 

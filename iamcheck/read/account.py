@@ -31,6 +31,7 @@ from iamcheck.model import (
 from iamcheck.read.gaps import Later, Refusals
 from iamcheck.read.layers import layer_gaps, read_context_rules, read_profiles
 from iamcheck.read.progress import Progress
+from iamcheck.read.relevant import THAT_MATTER, MemberReads, groups_that_matter
 from iamcheck.read.rights import GROUPS, NOTHING_LISTED, OwnAccess, own_access
 from iamcheck.read.roles import read_catalogue, with_display
 from iamcheck.requirement import Requirement, load_requirement
@@ -40,7 +41,7 @@ SERVICE_ID_PREFIX = "iam-ServiceId-"
 
 def read_account(
     session: IbmSession, account_id: str, service_name: str | Requirement,
-    progress: Progress | None = None
+    progress: Progress | None = None, member_reads: MemberReads = THAT_MATTER,
 ) -> AccountData:
     """The whole account. Its number of calls grows with pages, not with users x groups:
     users, groups, policies (active and deleted), roles, resource groups and regions are one
@@ -48,7 +49,9 @@ def read_account(
     action unexpanded, and format=display for each policy whose roles neither expands);
     then each group's members, the rules of the groups IBM flags as having
     dynamic rules, and each region's instances; access tags are read in bulk, and only when some
-    policy uses them. The README's "Performance" section gives the exact count.
+    policy uses them. Members and rules are read only of the groups that can matter to
+    `service_name` (read/relevant.py) unless `member_reads` asks for every group's.
+    docs/performance.md gives the exact count.
 
     First iamcheck's own rights (exit 4 when it may read nothing an audit needs); a right it
     lacks, or a read IBM refuses, becomes a Gap that keeps the verdicts it touches unknown (V5).
@@ -78,9 +81,10 @@ def read_account(
         federated: set[str] = set()  # groups with dynamic rules: only theirs are read
         groups = read(Gap("the account's access groups", ""), [], _groups_flagged,
                       session, account_id, federated)
-        active = read(Gap("the account's policies", ""), [], iam_policy.list_policies,
+        unread: list[Policy] = []  # a refused policy list: which groups matter is not known
+        active = read(Gap("the account's policies", ""), unread, iam_policy.list_policies,
                       session, account_id, last_permit=True)
-        deleted = read(listing("the account's deleted policies"), [],
+        deleted = read(listing("the account's deleted policies"), unread,
                        iam_policy.list_policies, session, account_id, state="deleted")
         def read_now(gap: Gap, default: Any, fn: Callable[..., Any], *args: Any) -> Any:
             return refused.read(gap, fn, *args, default=default)
@@ -97,14 +101,18 @@ def read_account(
         # Paged chains first (they are sequential), then the many one-page reads.
         per_region = [read(listing(f"the VPC instances in {r.name}"), [], vpc.list_instances,
                            session, r) for r in regions.result()]
+        known = active.result() is not unread and deleted.result() is not unread
+        policies = with_display(session, requirement, roles.result(), active.result(), pool,
+                                read_now) + deleted.result()
+        if known and not member_reads.every:  # only the groups whose policies can reach the service
+            matter = groups_that_matter(group_list, policies, requirement.service, account_id)
+            group_list = [g for g in group_list if g.id in matter]
         members = [read(Later(f"the members of access group '{g.name}'", "others"), [],
                         access_groups.list_members, session, g)
                    for g in sorted(group_list, key=lambda g: g.id != PUBLIC_ACCESS_GROUP_ID)]
         rules = {g.id: read(Later(f"the dynamic rules of access group '{g.name}'", "others"), [],
                             access_groups.list_rules, session, account_id, g)
                  for g in group_list if g.id in federated}
-        policies = with_display(session, requirement, roles.result(), active.result(), pool,
-                                read_now) + deleted.result()
         tags = late.submit(
             refused.read, Later("the access tags of the VPC instances", "instances"),
             global_search.access_tags_by_crn, session, account_id, default=None,
@@ -113,7 +121,7 @@ def read_account(
         named = [m for f in members for m in f.result()]
         full_groups = [
             replace(g, rules=tuple(rules[g.id].result())) if g.id in rules else g
-            for g in group_list
+            for g in groups.result()
         ] if access.holds(GROUPS) else groups.result()
         instances = [i for f in per_region for i in f.result()]
         if tags is not None:
