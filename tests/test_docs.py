@@ -53,6 +53,7 @@ def test_sdk_url_overrides_are_documented() -> None:
         ResourceManagerV2,
         UserManagementV1,
     )
+    from ibm_platform_services.context_based_restrictions_v1 import ContextBasedRestrictionsV1
     from ibm_vpc import VpcV1
 
     clients = (
@@ -62,6 +63,7 @@ def test_sdk_url_overrides_are_documented() -> None:
         ResourceManagerV2,
         GlobalSearchV2,
         GlobalTaggingV1,
+        ContextBasedRestrictionsV1,
         VpcV1,
     )
     assert {f"{c.DEFAULT_SERVICE_NAME.upper()}_URL" for c in clients} <= _env_table()

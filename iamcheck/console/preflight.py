@@ -32,6 +32,7 @@ class PreflightItem:
     fix: str = ""
     command: str = ""  # the command that fixes it, shown on a line of its own
     undecided: bool = False  # the access verdict is unknown (check's exit 3)
+    walled: bool = False  # an enforcing CBR rule covers the instance (G1)
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def context_items(decision: Decision | None, cbr_unread: str = "") -> list[Prefl
     return unread + [PreflightItem("context", WARN if rule.enforced else PASS,
                                    lead + rule.describe(),
                                    "open the console from a network the rule allows"
-                                   if rule.enforced else "")
+                                   if rule.enforced else "", walled=rule.enforced)
                      for rule in decision.context_rules]
 
 

@@ -54,6 +54,11 @@ class Preflight:
     def failed(self) -> bool:
         return any(item.status == FAIL for item in self.items)
 
+    @property
+    def walled(self) -> bool:
+        """An enforcing CBR rule covers the instance: a 403 is its wall, not a delay (G1)."""
+        return any(item.walled for item in self.items)
+
 
 @dataclass(frozen=True)
 class Opened:
@@ -192,8 +197,13 @@ def console(conn: Connection, opts: ConsoleOptions, term: Terminal) -> ExitCode:
         if serial_force and not opts.yes:
             term.confirm(f"--force disconnects whoever holds the serial console of "
                          f"{pre.instance.name}. Continue?")
+        wait = opts.wait_propagation
+        if pre.walled and wait > 0:  # waiting ten minutes on a network wall helps nobody
+            term.note("iamcheck: a context-based restriction rule covers this instance: a "
+                      "refusal from VPC is not retried (--wait-propagation does not apply)")
+            wait = 0
         opened = wait_for_vpc(lambda: open_console(session, pre, serial_force),
-                              opts.wait_propagation, term.note,
+                              wait, term.note,
                               for_terminal(f"{pre.instance.name} for {pre.caller.shown}"))
         novnc = novnc_url(opened.websocket_url, base) if base else None
         if opts.json_out:

@@ -241,7 +241,8 @@ def test_a_token_refused_after_an_allowing_preflight_is_exit_4(
     # IAM allows, VPC still refuses (a policy not yet in effect, a context-based restriction).
     monkeypatch.setattr("iamcheck.emulator.services.console.may_open_console",
                         lambda *args, **kwargs: False)
-    run = _console(against, RUNNING, "--url-only")
+    # --wait-propagation 0: no retrying (the wait: tests/tmux/test_propagation_tmux.py)
+    run = _console(against, RUNNING, "--url-only", "--wait-propagation", "0")
     assert run.exit_code == ExitCode.NOT_AUTHORIZED
     assert "IAM policies allow the console" in run.stderr and "403" in run.stderr
 

@@ -185,7 +185,7 @@ def _sdk_env(emu: Served, **override: str) -> dict[str, str]:
     """Every IBM SDK service pointed at the emulator by its own variable (no --endpoint), so
     that nothing leaves loopback; then `override`."""
     names = ["IAM_IDENTITY", "IAM_POLICY_MANAGEMENT", "IAM_ACCESS_GROUPS", "USER_MANAGEMENT",
-             "RESOURCE_MANAGER", "GLOBAL_SEARCH", "GLOBAL_TAGGING"]
+             "RESOURCE_MANAGER", "GLOBAL_SEARCH", "GLOBAL_TAGGING", "CONTEXT_BASED_RESTRICTIONS"]
     env = {f"{name}_URL": emu.url for name in names}
     return {**env, "VPC_URL": f"{emu.url}/v1", "IBMCLOUD_API_KEY": KEY, **override}
 
