@@ -72,9 +72,29 @@ def fit(rows: list[list[str]], headers: list[str], width: int) -> list[list[str]
              for cell, w in zip(row, widths, strict=True)] for row in rows]
 
 
+CONTINUED = "\u21aa"  # starts the rest of a word cut at the column's edge
+
+
 def _wrap_cell(cell: str, width: int) -> str:
-    return "\n".join(part for line in cell.split("\n")
-                     for part in (textwrap.wrap(line, width, break_on_hyphens=False) or [""]))
+    return "\n".join(part for line in cell.split("\n") for part in _wrap_line(line, width))
+
+
+def _wrap_line(line: str, width: int) -> list[str]:
+    """Words to the width; a word longer than the column is cut, and each piece after the
+    first starts with CONTINUED, so a piece of account text never starts a line of its own
+    that could read as a line of the report."""
+    out: list[str] = []
+    for part in textwrap.wrap(line, width, break_on_hyphens=False,
+                              break_long_words=False) or [""]:
+        if len(part) <= width or width < 2:
+            out.append(part)
+            continue
+        out.append(part[:width])
+        rest = part[width:]
+        while rest:
+            out.append(CONTINUED + rest[:width - 1])
+            rest = rest[width - 1:]
+    return out
 
 
 def _fill(text: str, width: int = WRAP, **kw: Any) -> str:
