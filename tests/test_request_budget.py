@@ -38,6 +38,7 @@ INSTANCES = "GET /vpc/{region}/v1/instances"
 SEARCH = "POST /v3/resources/search"
 DISPLAY = "GET /v2/policies/{id}"  # R2: format=display, for a role no catalogue lists
 PROFILES = "GET /v1/profiles"
+SERVICE_IDS = "GET /v1/serviceids/"
 PROFILE_RULES = "GET /v1/profiles/{profile_id}/rules"
 PROFILE_LINKS = "GET /v1/profiles/{profile_id}/links"
 CBR_RULES = "GET /v1/rules"
@@ -126,6 +127,7 @@ def audit_formula(data: AccountData, caller: str, regions: int,
                      if p.state == "active" and _unlisted(p.role_ids, list(data.roles))),
         # P5, G1: the profiles (one paged list, then each one's claim rules and links) and
         # the CBR rules on `is` with every zone they name
+        SERVICE_IDS: pages(len(data.service_ids)),  # every one is listed (and no more)
         PROFILES: pages(len(data.profiles)),
         PROFILE_RULES: len(data.profiles),
         PROFILE_LINKS: len(data.profiles),

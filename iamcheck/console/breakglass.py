@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from iamcheck.connection import Connection, open_session
-from iamcheck.console.preflight import FAIL
+from iamcheck.console.preflight import FAIL, PASS
 from iamcheck.errors import BadInput, ExitCode, IamcheckError
 from iamcheck.grant.reason import reason_text
 from iamcheck.inputs import duration, instance_ref
@@ -94,9 +94,10 @@ def run_break_glass(conn: Connection, opts: ConsoleOptions, glass: BreakGlass,
             term.note("iamcheck: break-glass: the pre-flight fails for more than access: fix "
                       "what it names first")
             return ExitCode.FINDING
-        if not any(i.status == FAIL for i in access):
+        if access and all(i.status == PASS for i in access):
             term.note("iamcheck: break-glass: you have console access already: nothing to grant")
             return console(conn, plain, term)
+        # An undecided pre-flight is not access: the grant makes it certain (grant's plan says so).
         account_id = session.settings.account_id or session.caller().account_id
         if not may_write_policies(session, account_id, "is"):
             names, partial = who_can_grant(session, account_id, pre)

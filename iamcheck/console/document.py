@@ -10,6 +10,7 @@ from iamcheck.console.serial import SessionEnd
 from iamcheck.console.session import TOKEN_LIFETIME
 from iamcheck.errors import ExitCode
 from iamcheck.parts import instance_part
+from iamcheck.safe_text import for_terminal
 
 SCHEMA_VERSION = 1
 RESULT = {ExitCode.OK: "pass", ExitCode.FINDING: "fail", ExitCode.UNKNOWN: "unknown"}
@@ -62,9 +63,9 @@ def token_note(opened: Opened) -> str:
 
 def serial_banner(pre: Preflight) -> str:
     return (
-        f"Connected to the serial console of {pre.instance.name}: ~. at the start of a line "
-        "disconnects, ~? lists the escapes,\nevery other key (Ctrl-C, Ctrl-]) goes to the "
-        "instance. Press Enter if no prompt shows."
+        f"Connected to the serial console of {for_terminal(pre.instance.name)}: ~. at the start "
+        "of a line disconnects, ~? lists the escapes,\nevery other key (Ctrl-C, Ctrl-]) goes to "
+        "the instance. Press Enter if no prompt shows."
     )
 
 
@@ -82,15 +83,16 @@ _CLOSE_HINTS = (
 
 
 def session_end_message(pre: Preflight, end: SessionEnd) -> str:
-    name = pre.instance.name
+    """How a session ended; the instance name and IBM's close reason are shown escaped."""
+    name, reason = for_terminal(pre.instance.name), for_terminal(end.reason)
     if end.by_user:
-        why = f" ({end.reason})" if end.reason and end.code is None else ""
+        why = f" ({reason})" if end.reason and end.code is None else ""
         return f"Disconnected from the serial console of {name}{why}."
     if end.code is None:
         return (f"The connection to the serial console of {name} was lost without a close frame "
                 "(network, or the console service); run the command again to reconnect.")
     text = f"The serial console of {name} closed the session (code {end.code}"
-    text += f": {end.reason})." if end.reason else ")."
+    text += f": {reason})." if end.reason else ")."
     lowered = end.reason.lower()
     for words, hint in _CLOSE_HINTS:
         if any(word in lowered for word in words):

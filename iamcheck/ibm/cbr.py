@@ -7,6 +7,7 @@ from typing import Any
 
 from ibm_platform_services.context_based_restrictions_v1 import ContextBasedRestrictionsV1
 
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_list, reading
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import CbrAddress, CbrAttribute, CbrContext, CbrResource, CbrRule, CbrZone
@@ -18,7 +19,8 @@ def list_rules(session: IbmSession, account_id: str, service_name: str = "is") -
     what = f"list the context-based restriction rules on '{service_name}'"
     result = session.call(what, client.list_rules, account_id=account_id,
                           service_name=service_name).get_result()
-    return convert_list(what, result, "rules", _rule)
+    return convert_list(what, result, "rules", lambda raw: _rule(
+        validate.item(raw, validate.CBR_RULE, what, validate.CBR_RULES, "rules")))
 
 
 def get_zone(session: IbmSession, zone_id: str) -> CbrZone:
@@ -26,6 +28,7 @@ def get_zone(session: IbmSession, zone_id: str) -> CbrZone:
     client = session.client(ContextBasedRestrictionsV1)
     what = f"read network zone {zone_id}"
     result = session.call(what, client.get_zone, zone_id=zone_id).get_result()
+    validate.check(result, validate.CBR_ZONE, what, validate.CBR_ZONES)
     with reading(what):
         return _zone(result)
 

@@ -1,18 +1,21 @@
 """IAM Identity: the account's trusted profiles, their claim rules and their compute-resource
-links (P5), through `IamIdentityV1`."""
+links (P5), and its service IDs, through `IamIdentityV1`."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from ibm_platform_services import IamIdentityV1
 
 from iamcheck.errors import ApiFailure
+from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_list, reading
 from iamcheck.ibm.session import IbmSession
-from iamcheck.model import ProfileLink, ProfileRule, RuleClaim, TrustedProfile
+from iamcheck.model import ProfileLink, ProfileRule, RuleClaim, ServiceId, TrustedProfile
 
+T = TypeVar("T")
 PAGE = 100
 MAX_PAGES = 10_000  # a pager that never ends is a bad answer, not an endless loop
 
@@ -21,13 +24,32 @@ def list_profiles(session: IbmSession, account_id: str) -> list[TrustedProfile]:
     """Every trusted profile of the account, without rules or links (see `with_details`)."""
     client = session.client(IamIdentityV1)
     what = "list trusted profiles"
-    out: list[TrustedProfile] = []
+    return _pages(what, lambda token: session.call(
+        what, client.list_profiles, account_id=account_id, pagesize=PAGE,
+        pagetoken=token).get_result(), "profiles", lambda raw: _profile(
+            validate.item(raw, validate.PROFILE, what, validate.PROFILES, "profiles")))
+
+
+def list_service_ids(session: IbmSession, account_id: str) -> list[ServiceId]:
+    """Every service ID of the account: one with no policy and no group can still hold access
+    through Public Access (P3), so the audit lists them all."""
+    client = session.client(IamIdentityV1)
+    what = "list service IDs"
+    return _pages(what, lambda token: session.call(
+        what, client.list_service_ids, account_id=account_id, pagesize=PAGE,
+        pagetoken=token).get_result(), "serviceids", lambda raw: _service_id(
+            validate.item(raw, validate.SERVICE_ID, what, validate.SERVICE_IDS, "serviceids")))
+
+
+def _pages(what: str, page: Callable[[str | None], Any], key: str,
+           convert: Callable[[dict[str, Any]], T]) -> list[T]:
+    """IAM Identity's token paging, read to the end; a token seen twice is a bad answer."""
+    out: list[T] = []
     token: str | None = None
     seen: set[str] = set()
     for _ in range(MAX_PAGES):
-        result = session.call(what, client.list_profiles, account_id=account_id,
-                              pagesize=PAGE, pagetoken=token).get_result()
-        out += convert_list(what, result, "profiles", _profile)
+        result = page(token)
+        out += convert_list(what, result, key, convert)
         token = _next_token(what, result)
         if token is None:
             return out
@@ -41,14 +63,16 @@ def list_claim_rules(session: IbmSession, profile: TrustedProfile) -> list[Profi
     client = session.client(IamIdentityV1)
     what = f"list the claim rules of trusted profile '{profile.name or profile.id}'"
     result = session.call(what, client.list_claim_rules, profile_id=profile.id).get_result()
-    return convert_list(what, result, "rules", _rule)
+    return convert_list(what, result, "rules", lambda raw: _rule(
+        validate.item(raw, validate.PROFILE_RULE, what, validate.PROFILE_RULES, "rules")))
 
 
 def list_links(session: IbmSession, profile: TrustedProfile) -> list[ProfileLink]:
     client = session.client(IamIdentityV1)
     what = f"list the links of trusted profile '{profile.name or profile.id}'"
     result = session.call(what, client.list_links, profile_id=profile.id).get_result()
-    return convert_list(what, result, "links", _link)
+    return convert_list(what, result, "links", lambda raw: _link(
+        validate.item(raw, validate.PROFILE_LINK, what, validate.PROFILE_LINKS, "links")))
 
 
 def _next_token(what: str, result: Any) -> str | None:
@@ -60,6 +84,11 @@ def _next_token(what: str, result: Any) -> str | None:
         if not tokens:
             raise ValueError("'next' names no pagetoken")
         return tokens[0]
+
+
+def _service_id(raw: dict[str, Any]) -> ServiceId:
+    return ServiceId(iam_id=str(raw["iam_id"]), name=str(raw.get("name") or ""),
+                     id=str(raw["id"]))
 
 
 def _profile(raw: dict[str, Any]) -> TrustedProfile:

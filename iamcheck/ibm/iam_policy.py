@@ -82,7 +82,7 @@ def get_policy_display(session: IbmSession, policy_id: str) -> Policy:
     what = f"read the roles of policy {policy_id}"
     result = session.call(what, client.get_v2_policy, id=policy_id,
                           format="display").get_result()
-    return convert_all(what, [result], _with_display_roles)[0]
+    return convert_all(what, [validate.display_policy(result, what)], _with_display_roles)[0]
 
 
 def _with_display_roles(raw: dict[str, Any]) -> Policy:
@@ -163,7 +163,8 @@ def get_policy(session: IbmSession, policy_id: str) -> Policy:
     client = session.client(IamPolicyManagementV1)
     what = f"read policy {policy_id}"
     result = session.call(what, client.get_v2_policy, id=policy_id).get_result()
-    return convert_all(what, [validate.policy(result, what)], policy_from_json)[0]
+    return convert_all(what, [validate.policy(result, what, route=validate.POLICY_ROUTE)],
+                       policy_from_json)[0]
 
 
 def delete_policy(session: IbmSession, policy_id: str) -> None:

@@ -127,9 +127,28 @@ SEARCH_PAGE = {"items": [{"crn": NonEmpty, "access_tags": STR_LIST}],
                "search_cursor": Opt(str)}
 TAGS_PAGE = {"items": [{"name": NonEmpty}]}
 ACCOUNT = {"owner_iamid": NonEmpty}
+CLAIM = {"claim": NonEmpty, "operator": NonEmpty, "value": str}
+SERVICE_ID = {"id": NonEmpty, "iam_id": NonEmpty, "name": Opt(str)}
+PROFILE = {"id": NonEmpty, "iam_id": NonEmpty, "name": Opt(str), "description": Opt(str)}
+PROFILE_RULE = {"id": NonEmpty, "type": NonEmpty, "name": Opt(str), "realm_name": Opt(str),
+                "expiration": Opt(int), "conditions": Opt([CLAIM]), "cr_type": Opt(str)}
+PROFILE_LINK = {"cr_type": NonEmpty, "id": Opt(str), "name": Opt(str),
+                "link": {"crn": NonEmpty, "namespace": Opt(str), "name": Opt(str)}}
+CBR_ATTRIBUTE = {"name": NonEmpty, "value": str, "operator": Opt(str)}
+# a rule without its contexts or resources would read as "restricts nothing" or "everywhere"
+CBR_RULE = {"id": NonEmpty, "enforcement_mode": Opt(str), "description": Opt(str),
+            "contexts": [{"attributes": [CBR_ATTRIBUTE]}],
+            "resources": [{"attributes": [CBR_ATTRIBUTE], "tags": Opt([CBR_ATTRIBUTE])}],
+            "operations": Opt({"api_types": [{"api_type_id": NonEmpty}]})}
+CBR_ADDRESS = {"type": NonEmpty, "value": Opt(str), "ref": Opt(dict)}
+CBR_ZONE = {"id": NonEmpty, "name": Opt(str), "addresses": [CBR_ADDRESS],
+            "excluded": Opt([CBR_ADDRESS])}
+# ?format=display: each role with the actions it carries (R2)
+DISPLAY_ROLE = {"role_id": NonEmpty, "display_name": Opt(str), "actions": Opt(list)}
 
 # what each reader reads, for messages: IBM's route
 POLICIES = "GET /v2/policies"
+POLICY_ROUTE = "GET /v2/policies/{id}"
 ROLES_ROUTE = "GET /v2/roles"
 USERS = "GET /v2/accounts/{account_id}/users"
 GROUPS = "GET /v2/groups"
@@ -141,53 +160,60 @@ INSTANCES = "GET /v1/instances"
 SEARCH = "POST /v3/resources/search"
 TAGS = "GET /v3/tags"
 ACCOUNTS = "GET /v4/accounts/{account_id}"
+PROFILES = "GET /v1/profiles"
+SERVICE_IDS = "GET /v1/serviceids"
+PROFILE_RULES = "GET /v1/profiles/{id}/rules"
+PROFILE_LINKS = "GET /v1/profiles/{id}/links"
+CBR_RULES = "GET /v1/rules"
+CBR_ZONES = "GET /v1/zones/{id}"
 
 TIME_BASED = "time-based-conditions"
 
 
-def _rule(raw: Any, what: str, where: str) -> None:
+def _rule(raw: Any, what: str, where: str, route: str) -> None:
     """A v2 rule: a condition {key, operator, value} or a group {operator, conditions}."""
     stack = [(raw, where)]
     while stack:
         node, at = stack.pop()
         if isinstance(node, dict) and "conditions" in node:
-            check(node, {"operator": NonEmpty, "conditions": [dict]}, what, POLICIES, at)
+            check(node, {"operator": NonEmpty, "conditions": [dict]}, what, route, at)
             stack.extend((c, f"{at}.conditions[{i}]") for i, c in enumerate(node["conditions"]))
         else:
-            check(node, ATTRIBUTE, what, POLICIES, at)
+            check(node, ATTRIBUTE, what, route, at)
 
 
-def _attributes(attributes: list[dict[str, Any]], what: str, where: str) -> None:
+def _attributes(attributes: list[dict[str, Any]], what: str, where: str, route: str) -> None:
     for i, attribute in enumerate(attributes):
         value = attribute["value"]
         at = f"{where}[{i}].value"
         if isinstance(value, bool) and attribute["operator"] != "stringExists":
-            raise _fail(what, POLICIES, at, "a boolean for an operator that compares text")
+            raise _fail(what, route, at, "a boolean for an operator that compares text")
         if isinstance(value, list):
-            check(value, STR_LIST, what, POLICIES, at)
+            check(value, STR_LIST, what, route, at)
 
 
-def policy(raw: Any, what: str, *, state: str | None = None, kind: str | None = None) -> Any:
+def policy(raw: Any, what: str, *, state: str | None = None, kind: str | None = None,
+           route: str = POLICIES) -> Any:
     """A v2 policy, as listed with `state` and `type` (None: not asked for)."""
-    where = f"$.policies[{_id(raw)}]"
-    check(raw, POLICY, what, POLICIES, where)
+    where = f"$.policies[{_id(raw)}]" if route == POLICIES else "$"
+    check(raw, POLICY, what, route, where)
     if state is not None and raw["state"] != state:
-        raise _fail(what, POLICIES, f"{where}.state",
+        raise _fail(what, route, f"{where}.state",
                     f"state '{printable(raw['state'][:20])}' in a list of {state} policies")
     if kind is not None and raw["type"] != kind:
-        raise _fail(what, POLICIES, f"{where}.type",
+        raise _fail(what, route, f"{where}.type",
                     f"type '{printable(raw['type'][:20])}' in a list of {kind} policies")
     pattern, rule = raw.get("pattern"), raw.get("rule")
     if pattern is not None and pattern.startswith(TIME_BASED) and rule is None:
-        raise _fail(what, POLICIES, f"{where}.rule", "a time-based pattern without its rule")
+        raise _fail(what, route, f"{where}.rule", "a time-based pattern without its rule")
     if rule is not None:
         if pattern is None:
-            raise _fail(what, POLICIES, f"{where}.pattern", "a rule without its pattern")
-        _rule(rule, what, f"{where}.rule")
-    _attributes(raw["subject"]["attributes"], what, f"{where}.subject.attributes")
-    _attributes(raw["resource"]["attributes"], what, f"{where}.resource.attributes")
+            raise _fail(what, route, f"{where}.pattern", "a rule without its pattern")
+        _rule(rule, what, f"{where}.rule", route)
+    _attributes(raw["subject"]["attributes"], what, f"{where}.subject.attributes", route)
+    _attributes(raw["resource"]["attributes"], what, f"{where}.resource.attributes", route)
     if raw["resource"].get("tags"):
-        _attributes(raw["resource"]["tags"], what, f"{where}.resource.tags")
+        _attributes(raw["resource"]["tags"], what, f"{where}.resource.tags", route)
     return raw
 
 
@@ -203,6 +229,21 @@ def instance(raw: Any, what: str, region: str) -> Any:
     if located != (region, raw["id"]):
         raise _fail(what, INSTANCES, f"{where}.crn",
                     f"a CRN of another instance or region than {region}")
+    return raw
+
+
+def display_policy(raw: Any, what: str) -> Any:
+    """A policy read with ?format=display: a policy, and each role's actions ids or objects."""
+    policy(raw, what, route=POLICY_ROUTE)
+    for i, role in enumerate(raw["control"]["grant"]["roles"]):
+        at = f"$.control.grant.roles[{i}]"
+        check(role, DISPLAY_ROLE, what, POLICY_ROUTE, at)
+        for j, action in enumerate(role.get("actions") or ()):
+            if not (isinstance(action, str) and action) and not (
+                    isinstance(action, dict) and isinstance(action.get("id"), str)
+                    and action["id"]):
+                raise _fail(what, POLICY_ROUTE, f"{at}.actions[{j}]",
+                            f"{_kind(action)} where an action id belongs")
     return raw
 
 

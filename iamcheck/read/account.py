@@ -3,7 +3,7 @@ the same time, bounded by --concurrency."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -12,6 +12,7 @@ from typing import Any
 from iamcheck.ibm import (
     access_groups,
     global_search,
+    iam_identity,
     iam_policy,
     resource_manager,
     user_management,
@@ -93,6 +94,8 @@ def read_account(
         resource_groups = read(listing("the account's resource groups"), [],
                                resource_manager.list_resource_groups, session, account_id)
         regions = read(listing("the VPC regions"), [], vpc.list_regions, session)
+        listed_ids = read(listing("the account's service IDs"), [], iam_identity.list_service_ids,
+                          session, account_id)
         profiles = layers.submit(read_profiles, session, account_id, pool)  # P5, V5
         context = layers.submit(read_context_rules, session, account_id, pool)  # G1, V5
         progress.step("users, groups, policies and roles")
@@ -134,7 +137,7 @@ def read_account(
         account_id=account_id,
         read_at=datetime.now(UTC),
         users=tuple(users.result()),
-        service_ids=service_ids(named, policies),
+        service_ids=service_ids(named, policies, listed_ids.result()),
         groups=tuple(full_groups),
         memberships=tuple(memberships),
         policies=tuple(policies),
@@ -177,17 +180,21 @@ def _with_tags(instances: list[Instance], tags: dict[str, frozenset[str]] | None
 def service_ids(
     members: list[tuple[Membership, str]],
     policies: list[Policy],
+    listed: Sequence[ServiceId] = (),
 ) -> tuple[ServiceId, ...]:
-    """Service IDs that can hold access: group members and policy subjects."""
-    names: dict[str, str] = {}
+    """Service IDs that can hold access: every one IAM Identity lists (one with no policy and no
+    group may hold it through Public Access), group members and policy subjects."""
+    found: dict[str, ServiceId] = {s.iam_id: s for s in listed}
     for member, name in members:
-        if member.iam_id.startswith(SERVICE_ID_PREFIX):
-            names[member.iam_id] = names.get(member.iam_id) or name
+        known = found.get(member.iam_id)
+        if member.iam_id.startswith(SERVICE_ID_PREFIX) and not (known and known.name):
+            found[member.iam_id] = ServiceId(iam_id=member.iam_id, name=name,
+                                             id=known.id if known else "")
     for policy in policies:
         iam_id = policy.subject_value("iam_id")
         if iam_id and iam_id.startswith(SERVICE_ID_PREFIX):
-            names.setdefault(iam_id, "")
-    return tuple(ServiceId(iam_id=i, name=n) for i, n in names.items())
+            found.setdefault(iam_id, ServiceId(iam_id=iam_id, name=""))
+    return tuple(found.values())
 
 
 def _tagged(instance: Instance, tags: dict[str, frozenset[str]]) -> Instance:

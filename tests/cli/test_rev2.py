@@ -109,3 +109,31 @@ def test_roles_listed_under_the_child_service(demo: Emulator) -> None:
         got = run_check(session_for(demo), requirement, user_ref(pair[0]), instance_ref(pair[1]))
         assert got.decision.verdict is verdict, pair
         assert demo.request_counts().get("GET /v2/roles") == 2  # is, then is.instance
+
+
+def test_a_service_id_with_no_policy_and_no_group_is_in_the_audit(demo: Emulator,
+                                                                   against: Invoke) -> None:
+    """IAM Identity lists it, so the audit sees what check sees. The demo's Public Access
+    policies give Console Administrator on kiosk-legacy; with Operator there too, they are
+    uncertain for every subject (P3), this service ID included."""
+    seed = demo_seed()
+    lonely = "iam-ServiceId-0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"
+    seed["service_ids"].append({"id": lonely.removeprefix("iam-"), "iam_id": lonely,
+                                "name": "lonely-bot", "description": "no policy, no group"})
+    kiosk = next(p for p in seed["policies"] if p["id"].endswith("0002"))
+    operator = json.loads(json.dumps(kiosk))
+    operator["id"] = "7b3e0002-2f1a-4c6d-9e8b-5a0c7d2e0f02"
+    operator["control"]["grant"]["roles"] = [
+        {"role_id": "crn:v1:bluemix:public:iam::::role:Operator"}]
+    seed["policies"].append(operator)
+    demo.load(seed)
+    doc = against("audit", "--format", "json", "--at", AT).json()
+    found = next(s for s in doc["subjects"] if s["iam_id"] == lonely)
+    assert found["name"] == "lonely-bot" and not found["can_open"]
+    instances = [i["name"] for i in doc["instances"]]
+    scopes = {s["id"]: {instances[k] for k in s["instances"]} for s in doc["scopes"]}
+    assert set().union(*(scopes[scope] for scope in found["unknown"])) == {"kiosk-legacy"}
+    check = against("check", "--user", lonely, "--instance", "kiosk-legacy", "--at", AT,
+                    "--format", "json")
+    assert check.exit_code == 3, check.stderr
+    assert "Public Access" in json.dumps(check.json())

@@ -8,11 +8,15 @@ test: it needs a second page, as a first page cannot point back to itself)."""
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from iamcheck.emulator import Backend, EmulatorServer
+from iamcheck.emulator.seed.generate import Extras, generate
 from iamcheck.errors import ExitCode
 from tests.reliability.conftest import AT, Run, Served
 
@@ -35,7 +39,35 @@ ROUTES = {
     "GET /vpc/{region}/v1/instances": ("instances", "id", "crn", "name", "zone",
                                        "resource_group", "vpc", "status"),
     "POST /v3/resources/search": ("items", "crn", "access_tags"),
+    "GET /v2/policies/{id}": ("control", "grant", "roles", "role_id", "actions"),
+    "GET /v1/profiles": ("profiles", "id", "iam_id"),
+    "GET /v1/serviceids/": ("serviceids", "id", "iam_id"),
+    "GET /v1/profiles/{profile_id}/rules": ("rules", "id", "type", "conditions", "claim",
+                                            "operator", "value"),
+    "GET /v1/profiles/{profile_id}/links": ("links", "cr_type", "link", "crn"),
+    "GET /v1/zones/{zone_id}": ("id", "addresses", "type", "value"),
+    "GET /v1/rules": ("rules", "id", "enforcement_mode", "contexts", "resources", "attributes",
+                      "name", "value", "operations", "api_types", "api_type_id"),
 }
+# the small account, with trusted profiles and context-based restriction rules to read too
+SEED = generate(users=16, instances=12, groups=6, policies=120, seed=5, regions=2,
+                extras=Extras(profiles=2, cbr_rules=2))
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    with EmulatorServer(Backend(copy.deepcopy(SEED))) as server:
+        yield Served(server, copy.deepcopy(SEED))
+
+
+@pytest.fixture
+def emu(served: Served) -> Iterator[Served]:
+    served.load(SEED)
+    served.clear_faults()
+    yield served
+    served.clear_faults()
+
+
 SHAPES = ("truncated", "empty", "not_json", "not_object", "repeat", "404", "reset")
 
 

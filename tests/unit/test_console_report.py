@@ -50,3 +50,11 @@ def test_the_table_wraps_prose_but_never_a_command() -> None:
 ])
 def test_the_end_of_a_session_says_why(end: SessionEnd, says: str) -> None:
     assert says in session_end_message(_pre(), end)
+
+
+def test_a_close_reason_from_the_server_reaches_the_terminal_escaped() -> None:
+    """The close frame's reason is the server's text: no escape sequence of it is printed."""
+    end = SessionEnd(False, 1011, "\x1b]0;pwned\x07\x1b[2Jgone\u202e")
+    shown = session_end_message(_pre(), end)
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "\\x1b]0;pwned\\x07\\x1b[2Jgone\\u202e" in shown

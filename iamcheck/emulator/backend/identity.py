@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamcheck.emulator.errors import IdentityError, not_found
+from iamcheck.emulator.backend.profiles import page_of
+from iamcheck.emulator.errors import IdentityError, bad_request, not_found
+
+SEEDED_AT = "2026-01-05T09:00:00.000Z"
 
 
 class IdentityStore:
@@ -25,6 +28,30 @@ class IdentityStore:
     def sub_type(self, iam_id: str) -> str:
         return "ServiceId" if iam_id in self.service_ids else "User"
 
+    def service_id_page(self, account_id: str | None, name: str | None, pagesize: int,
+                        pagetoken: str | None) -> tuple[list[dict[str, Any]], int, int | None]:
+        """GET /v1/serviceids: (service IDs, offset, next offset or None), sorted by name."""
+        if not account_id:
+            raise bad_request("The query parameter 'account_id' is required.",
+                              "missing_account_id")
+        if account_id != self.account_id:
+            return [], 0, None
+        found = sorted((self._service_id(s) for s in self.service_ids.values()
+                        if name is None or s.get("name") == name),
+                       key=lambda b: (b["name"], b["id"]))
+        return page_of(found, pagesize, pagetoken)
+
+    def _service_id(self, seed: dict[str, Any]) -> dict[str, Any]:
+        """IBM's ServiceId, with what its SDK model requires."""
+        ident = seed.get("id") or seed["iam_id"].removeprefix("iam-")
+        return {
+            "id": ident, "iam_id": seed["iam_id"], "entity_tag": "1-0",
+            "crn": f"crn:v1:bluemix:public:iam-identity::a/{self.account_id}::serviceid:{ident}",
+            "locked": False, "created_at": SEEDED_AT, "modified_at": SEEDED_AT,
+            "account_id": self.account_id, "name": seed.get("name") or ident,
+            "description": seed.get("description") or "",
+        }
+
     def key_details(self, apikey: str) -> dict[str, Any]:
         """GET /v1/apikeys/details: the key's metadata. The SDK's ApiKey model requires
         `apikey`, which IBM fills with the key's value only when it creates a key: empty here."""
@@ -37,9 +64,9 @@ class IdentityStore:
             "entity_tag": "1-0",
             "crn": f"crn:v1:bluemix:public:iam-identity::a/{self.account_id}::apikey:{key_id}",
             "locked": False,
-            "created_at": "2026-01-05T09:00:00.000Z",
+            "created_at": SEEDED_AT,
             "created_by": iam_id,
-            "modified_at": "2026-01-05T09:00:00.000Z",
+            "modified_at": SEEDED_AT,
             "name": "iamcheck-emulator-key",
             "description": "API key served by the iamcheck emulator",
             "iam_id": iam_id,

@@ -104,12 +104,9 @@ class ProfileStore:
                               "missing_account_id")
         if account_id != self.account_id:
             return [], 0, None
-        found = sorted((p.body for p in self.profiles.values()
-                        if name is None or p.body["name"] == name), key=lambda b: b["name"])
-        offset = _decode(pagetoken) if pagetoken else 0
-        end = offset + pagesize
-        return [copy.deepcopy(b) for b in found[offset:end]], offset, (
-            end if end < len(found) else None)
+        return page_of(sorted((p.body for p in self.profiles.values()
+                               if name is None or p.body["name"] == name),
+                              key=lambda b: b["name"]), pagesize, pagetoken)
 
     def rule(self, profile_id: str, rule_id: str) -> dict[str, Any]:
         profile = self.get(profile_id)
@@ -196,6 +193,15 @@ class ProfileStore:
                 continue
             return True
         return False
+
+
+def page_of(found: list[dict[str, Any]], pagesize: int, pagetoken: str | None
+            ) -> tuple[list[dict[str, Any]], int, int | None]:
+    """IAM Identity's offset paging: (items, offset, next offset or None)."""
+    offset = _decode(pagetoken) if pagetoken else 0
+    end = offset + pagesize
+    return [copy.deepcopy(b) for b in found[offset:end]], offset, (
+        end if end < len(found) else None)
 
 
 def encode_token(offset: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -52,3 +53,22 @@ def ok(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> J
 def base_url(request: Request) -> str:
     """The emulator's own base URL as the client reached it (no trailing slash)."""
     return str(request.base_url).rstrip("/")
+
+
+def identity_page(request: Request, path: str, key: str, operation: str,
+                  page: tuple[list[dict[str, Any]], int, int | None], size: int,
+                  token_of: Any) -> dict[str, Any]:
+    """IAM Identity's list answer: context, offset, limit, first, next and previous links."""
+    q = request.query_params
+    found, offset, after = page
+    here = f"{base_url(request)}{path}"
+    keep = {k: v for k, v in q.items() if k != "pagetoken"}
+    body: dict[str, Any] = {"context": {"url": f"{here}?{urlencode(q)}", "operation": operation},
+                            "offset": offset, "limit": size,
+                            "first": f"{here}?{urlencode(keep)}", key: found}
+    if after is not None:
+        body["next"] = f"{here}?{urlencode({**keep, 'pagetoken': token_of(after)})}"
+    if offset:
+        back = token_of(max(0, offset - size))
+        body["previous"] = f"{here}?{urlencode({**keep, 'pagetoken': back})}"
+    return body

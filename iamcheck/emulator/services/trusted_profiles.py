@@ -7,8 +7,6 @@ there (IBM: Operator "Create and delete IDs")."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -18,8 +16,8 @@ from iamcheck.emulator.errors import bad_request
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import (
     backend_of,
-    base_url,
     caller_of,
+    identity_page,
     int_param,
     json_body,
     ok,
@@ -45,19 +43,10 @@ async def list_profiles(request: Request) -> Response:
     size = int_param(request, "pagesize", DEFAULT_PAGESIZE, 1, MAX_PAGESIZE)
     backend = backend_of(request)
     with backend.lock:
-        found, offset, after = backend.profiles.page(q.get("account_id"), q.get("name"), size,
-                                                     q.get("pagetoken"))
-    here = f"{base_url(request)}/v1/profiles"
-    keep = {k: v for k, v in q.items() if k not in ("pagetoken",)}
-    body = {"context": {"url": f"{here}?{urlencode(q)}", "operation": "list_profiles"},
-            "offset": offset, "limit": size, "first": f"{here}?{urlencode(keep)}",
-            "profiles": found}
-    if after is not None:
-        body["next"] = f"{here}?{urlencode({**keep, 'pagetoken': encode_token(after)})}"
-    if offset:
-        back = encode_token(max(0, offset - size))
-        body["previous"] = f"{here}?{urlencode({**keep, 'pagetoken': back})}"
-    return ok(body)
+        page = backend.profiles.page(q.get("account_id"), q.get("name"), size,
+                                     q.get("pagetoken"))
+    return ok(identity_page(request, "/v1/profiles", "profiles", "list_profiles", page, size,
+                            encode_token))
 
 
 async def get_profile(request: Request) -> Response:
