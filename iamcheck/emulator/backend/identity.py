@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamcheck.emulator.backend.profiles import page_of
-from iamcheck.emulator.errors import IdentityError, bad_request, not_found
+from iamcheck.emulator.backend.profiles import account_page
+from iamcheck.emulator.errors import IdentityError, not_found
 
 SEEDED_AT = "2026-01-05T09:00:00.000Z"
 
@@ -31,15 +31,10 @@ class IdentityStore:
     def service_id_page(self, account_id: str | None, name: str | None, pagesize: int,
                         pagetoken: str | None) -> tuple[list[dict[str, Any]], int, int | None]:
         """GET /v1/serviceids: (service IDs, offset, next offset or None), sorted by name."""
-        if not account_id:
-            raise bad_request("The query parameter 'account_id' is required.",
-                              "missing_account_id")
-        if account_id != self.account_id:
-            return [], 0, None
-        found = sorted((self._service_id(s) for s in self.service_ids.values()
-                        if name is None or s.get("name") == name),
-                       key=lambda b: (b["name"], b["id"]))
-        return page_of(found, pagesize, pagetoken)
+        return account_page(self.account_id, account_id, lambda: sorted(
+            (self._service_id(s) for s in self.service_ids.values()
+             if name is None or s.get("name") == name), key=lambda b: (b["name"], b["id"])),
+            pagesize, pagetoken)
 
     def _service_id(self, seed: dict[str, Any]) -> dict[str, Any]:
         """IBM's ServiceId, with what its SDK model requires."""

@@ -7,6 +7,7 @@ import base64
 import binascii
 import copy
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,14 +100,9 @@ class ProfileStore:
     def page(self, account_id: str | None, name: str | None, pagesize: int,
              pagetoken: str | None) -> tuple[list[dict[str, Any]], int, int | None]:
         """(profiles, offset, next offset or None), IBM's sort by name."""
-        if not account_id:
-            raise bad_request("The query parameter 'account_id' is required.",
-                              "missing_account_id")
-        if account_id != self.account_id:
-            return [], 0, None
-        return page_of(sorted((p.body for p in self.profiles.values()
-                               if name is None or p.body["name"] == name),
-                              key=lambda b: b["name"]), pagesize, pagetoken)
+        return account_page(self.account_id, account_id, lambda: sorted(
+            (p.body for p in self.profiles.values() if name is None or p.body["name"] == name),
+            key=lambda b: b["name"]), pagesize, pagetoken)
 
     def rule(self, profile_id: str, rule_id: str) -> dict[str, Any]:
         profile = self.get(profile_id)
@@ -195,13 +191,20 @@ class ProfileStore:
         return False
 
 
-def page_of(found: list[dict[str, Any]], pagesize: int, pagetoken: str | None
-            ) -> tuple[list[dict[str, Any]], int, int | None]:
-    """IAM Identity's offset paging: (items, offset, next offset or None)."""
+def account_page(own: str, account_id: str | None, found: Callable[[], list[dict[str, Any]]],
+                 pagesize: int, pagetoken: str | None
+                 ) -> tuple[list[dict[str, Any]], int, int | None]:
+    """IAM Identity's offset paging of one account's list: (items, offset, next offset or
+    None); account_id is required, and another account's list is empty."""
+    if not account_id:
+        raise bad_request("The query parameter 'account_id' is required.", "missing_account_id")
+    if account_id != own:
+        return [], 0, None
     offset = _decode(pagetoken) if pagetoken else 0
     end = offset + pagesize
-    return [copy.deepcopy(b) for b in found[offset:end]], offset, (
-        end if end < len(found) else None)
+    items = found()
+    return [copy.deepcopy(b) for b in items[offset:end]], offset, (
+        end if end < len(items) else None)
 
 
 def encode_token(offset: int) -> str:
