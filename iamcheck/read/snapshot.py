@@ -42,7 +42,7 @@ from iamcheck.model import (
 from iamcheck.policy_json import attributes_from_json, rule_from_json
 from iamcheck.strict_json import JsonRefused, loads, read_bounded
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KIND = "iamcheck-snapshot"
 
 

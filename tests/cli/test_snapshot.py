@@ -50,7 +50,7 @@ def test_bad_snapshots_are_bad_input(cli: Invoke, tmp_path: Path) -> None:
     for content, words in (("{", "not JSON"), ("[]", "not an iamcheck snapshot"),
                            (json.dumps({"kind": "iamcheck-snapshot", "schema_version": 99}),
                             "schema_version"),
-                           (json.dumps({"kind": "iamcheck-snapshot", "schema_version": 1,
+                           (json.dumps({"kind": "iamcheck-snapshot", "schema_version": 2,
                                         "account": {"account_id": "x"}}), "damaged")):
         path = tmp_path / "s.json"
         path.write_text(content)

@@ -86,9 +86,9 @@ SNAPSHOT_FILES = [
     ("text.json", "hello", "not a JSON snapshot"),
     ("list.json", "[]", "not an iamcheck snapshot"),
     ("version.json", '{"kind": "iamcheck-snapshot", "schema_version": 99}', "schema_version"),
-    ("damaged.json", '{"kind": "iamcheck-snapshot", "schema_version": 1, "account": {}}',
+    ("damaged.json", '{"kind": "iamcheck-snapshot", "schema_version": 2, "account": {}}',
      "damaged"),
-    ("types.json", '{"kind": "iamcheck-snapshot", "schema_version": 1, "account": '
+    ("types.json", '{"kind": "iamcheck-snapshot", "schema_version": 2, "account": '
      '{"account_id": "a", "read_at": 5}}', "damaged"),
     pytest.param("deep.json", DEEP, "not a JSON snapshot"),
 ]
