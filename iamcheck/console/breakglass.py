@@ -9,12 +9,13 @@ even if this process dies. When the caller may not grant, who can (nearest first
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from iamcheck.connection import Connection, open_session
-from iamcheck.console.preflight import FAIL, PASS
+from iamcheck.console.preflight import FAIL, PASS, PreflightItem
 from iamcheck.errors import BadInput, ExitCode, IamcheckError
 from iamcheck.grant.reason import reason_text
 from iamcheck.inputs import duration, instance_ref
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from iamcheck.console.run import ConsoleOptions, Preflight, Terminal
     from iamcheck.ibm.session import IbmSession
 
+Step = Literal["fix first", "open", "grant"]
 GRANT_REQUIREMENT = "vpc-console-grant"
 NOT_COUNTED = ("besides the account owner and Administrators of IAM Access Management, whom "
                "this list does not count")
@@ -39,6 +41,16 @@ class BreakGlass:
     reason: str
     keep: bool = False
     log: str | None = None
+
+
+def next_step(items: Sequence[PreflightItem]) -> Step:
+    """What the pre-flight leaves to do: a failure other than access is fixed first; access
+    that passes opens the console; access that fails, or that the pre-flight cannot tell (a
+    warning: unknown is not access), is granted, and grant's plan says when it was uncertain."""
+    if any(i.status == FAIL and i.check != "access" for i in items):
+        return "fix first"
+    access = [i for i in items if i.check == "access"]
+    return "open" if access and all(i.status == PASS for i in access) else "grant"
 
 
 def check_break_glass(ttl: str | None, reason: str | None) -> None:
@@ -88,16 +100,14 @@ def run_break_glass(conn: Connection, opts: ConsoleOptions, glass: BreakGlass,
     with open_session(conn) as session:
         pre = run_preflight(session, ref, "vnc" if opts.vnc else "serial")
         term.document(docs.document(pre), True)
-        access = [i for i in pre.items if i.check == "access"]
-        others = [i for i in pre.items if i.status == FAIL and i.check != "access"]
-        if others:
+        step = next_step(pre.items)
+        if step == "fix first":
             term.note("iamcheck: break-glass: the pre-flight fails for more than access: fix "
                       "what it names first")
             return ExitCode.FINDING
-        if access and all(i.status == PASS for i in access):
+        if step == "open":
             term.note("iamcheck: break-glass: you have console access already: nothing to grant")
             return console(conn, plain, term)
-        # An undecided pre-flight is not access: the grant makes it certain (grant's plan says so).
         account_id = session.settings.account_id or session.caller().account_id
         if not may_write_policies(session, account_id, "is"):
             names, partial = who_can_grant(session, account_id, pre)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from iamcheck.console.breakglass import next_step
 from iamcheck.console.document import document, session_end_message
 from iamcheck.console.preflight import ConsoleUser, PreflightItem
 from iamcheck.console.run import Preflight
@@ -58,3 +59,17 @@ def test_a_close_reason_from_the_server_reaches_the_terminal_escaped() -> None:
     shown = session_end_message(_pre(), end)
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
     assert "\\x1b]0;pwned\\x07\\x1b[2Jgone\\u202e" in shown
+
+
+@pytest.mark.parametrize(("items", "step"), [
+    ((PreflightItem("access", "pass", "allowed"), PreflightItem("running", "pass", "up")), "open"),
+    ((PreflightItem("access", "fail", "denied"),), "grant"),
+    # the pre-flight cannot tell (P3, V5): not access, so break-glass grants
+    ((PreflightItem("access", "warn", "cannot tell", undecided=True),), "grant"),
+    ((PreflightItem("access", "fail", "denied"), PreflightItem("running", "fail", "stopped")),
+     "fix first"),
+    ((), "grant"),
+])
+def test_break_glass_grants_unless_access_passes(items: tuple[PreflightItem, ...],
+                                                step: str) -> None:
+    assert next_step(items) == step
