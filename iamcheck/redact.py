@@ -60,16 +60,20 @@ class Redactor:
         if not secret:
             return
         with self._lock:
-            self._secrets |= _forms(secret)
-            # longest first, so a secret that contains another goes whole
-            alternatives = sorted(self._secrets, key=len, reverse=True)
-            self._known = re.compile("|".join(re.escape(s) for s in alternatives))
+            forms = _forms(secret)
+            if not forms <= self._secrets:
+                self._secrets |= forms
+                self._known = None  # compiled when next needed: adding stays cheap
 
     def __repr__(self) -> str:  # a traceback with locals must not print the secrets
         return f"Redactor({len(self._secrets)} forms)"
 
     def redact(self, text: str) -> str:
         with self._lock:
+            if self._known is None and self._secrets:
+                # longest first, so a secret that contains another goes whole
+                alternatives = sorted(self._secrets, key=len, reverse=True)
+                self._known = re.compile("|".join(re.escape(s) for s in alternatives))
             known = self._known
         if known is not None:
             text = known.sub(MARK, text)

@@ -65,6 +65,14 @@ class Emulator:
             return dict(self.backend.requests)
 
 
+@pytest.fixture(autouse=True)
+def _no_terminal_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The width of whatever runs the suite (a terminal, pytest-xdist's COLUMNS=80) must not
+    fit the tables under test; a test about width sets COLUMNS itself."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture(scope="session")
 def _server() -> Iterator[EmulatorServer]:
     with EmulatorServer(Backend(mini_seed())) as server:

@@ -92,3 +92,14 @@ def test_schema_command_prints_each(cli: Invoke) -> None:
     assert cli("schema", "list").stdout.split() == list(NAMES)
     bad = cli("schema", "nope")
     assert bad.exit_code == 2 and "one of: audit" in bad.stderr
+
+
+def test_the_console_schema_names_every_preflight_check_and_status() -> None:
+    """The enums are the code's closed sets: a new check cannot ship undocumented."""
+    from typing import get_args
+
+    from iamcheck.console.preflight import Check, Status
+
+    item = schema("console")["properties"]["preflight"]["items"]["properties"]
+    assert item["check"]["enum"] == list(get_args(Check))
+    assert item["status"]["enum"] == list(get_args(Status))

@@ -127,7 +127,8 @@ def test_check_gives_no_verdict_when_a_read_fails(emu: Served) -> None:
     ok = emu.run("check", "--user", user, "--instance", instance, "--at", AT)
     assert ok.exit_code in (ExitCode.OK, ExitCode.FINDING, ExitCode.UNKNOWN), ok.stderr
     emu.faults(next={"GET /v2/groups": ["reset"] * 50})
-    run = emu.run("check", "--user", user, "--instance", instance, "--at", AT, "--timeout", "1")
+    # 3 s: room to sign in on a loaded machine before the resets spend the deadline
+    run = emu.run("check", "--user", user, "--instance", instance, "--at", AT, "--timeout", "3")
     assert run.exit_code == ExitCode.API_FAILURE, run.stderr
     assert run.stdout == "" and "ChunkedEncodingError" in run.stderr and len(run.lines) == 1
 
