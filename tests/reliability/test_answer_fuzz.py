@@ -4,20 +4,29 @@ object, items repeated, a looping `next`, a 404, a reset). The contract: exit 5 
 verdict), or the very verdicts of the clean run; never a new allow, never a traceback.
 
 Bounded: one scripted fault per case, on the first answer of one route (`loop` has its own
-test: it needs a second page, as a first page cannot point back to itself)."""
+test: it needs a second page, as a first page cannot point back to itself). The matrix of
+fault kinds runs at the reading layer (read_account, then decide_account: an ApiFailure is
+what the CLI turns into exit 5); the cases below it run the real `audit` command, and
+test_malformed.py holds the command's one-line exit 5 on every route."""
 
 from __future__ import annotations
 
 import copy
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from iamcheck.decide import Verdict, decide_account
 from iamcheck.emulator import Backend, EmulatorServer
 from iamcheck.emulator.seed.generate import Extras, generate
-from iamcheck.errors import ExitCode
+from iamcheck.errors import ExitCode, IamcheckError
+from iamcheck.ibm.session import IbmSession
+from iamcheck.read.account import read_account
+from iamcheck.requirement import load_requirement
+from iamcheck.settings import Secret, Settings
 from tests.reliability.conftest import AT, Run, Served
 
 # per route, the fields of its answer that iamcheck reads (iamcheck/ibm/validate.py's specs)
@@ -96,6 +105,24 @@ def _verdicts(run: Run) -> set[tuple[str, str, str]]:
     return out
 
 
+REQUIREMENT = load_requirement()
+
+
+def _decided(emu: Served, case: str) -> str | frozenset[tuple[str, str, str]]:
+    """"exit 5" (an ApiFailure: what the CLI ends with exit 5), else every (verdict, subject,
+    instance) that is allow or unknown; partial data (a gap) fails the case."""
+    session = IbmSession(Settings(Secret(emu.apikey), emu.url, None, concurrency=4))
+    try:
+        account = read_account(session, emu.seed["account_id"], REQUIREMENT)
+    except IamcheckError as err:
+        assert err.exit_code == ExitCode.API_FAILURE, (case, err.exit_code, str(err))
+        return "exit 5"
+    assert not account.gaps, (case, "partial data", account.gaps[:2])
+    result = decide_account(account, REQUIREMENT, datetime.fromisoformat(AT))
+    return frozenset((v.value, s, i) for v in (Verdict.ALLOW, Verdict.UNKNOWN)
+                     for s, i in result.pairs(v))
+
+
 @pytest.fixture(scope="module")
 def clean(served: Served) -> dict[str, Any]:
     served.load(served.seed)
@@ -106,7 +133,9 @@ def clean(served: Served) -> dict[str, Any]:
     assert run.exit_code == ExitCode.OK, run.stderr
     with served.backend.lock:
         routes = sorted(r for r, n in served.backend.requests.items() if n)
-    return {"verdicts": _verdicts(run), "routes": routes, "doc": run.json()}
+    decided = _decided(served, "clean")
+    assert isinstance(decided, frozenset)
+    return {"verdicts": _verdicts(run), "routes": routes, "doc": run.json(), "decided": decided}
 
 
 def _judge(run: Run, clean: dict[str, Any], case: str) -> str:
@@ -137,7 +166,14 @@ def test_every_fault_kind_on_a_route(emu: Served, clean: dict[str, Any], route: 
     for kind in kinds(route):
         emu.clear_faults()
         emu.faults(next={route: [kind]})
-        outcome = _judge(_audit(emu), clean, f"{route} {kind}")
+        case = f"{route} {kind}"
+        decided = _decided(emu, case)
+        if decided != "exit 5":
+            gained = sorted(v for v in decided - clean["decided"] if v[0] == "allow")
+            assert not gained, (case, "new allow", gained[:5])
+            assert decided == clean["decided"], (case, "verdicts changed",
+                                                 sorted(decided ^ clean["decided"])[:5])
+        outcome = "exit 5" if decided == "exit 5" else "same"
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     assert outcomes.get("exit 5", 0) >= len(SHAPES) - 2, outcomes  # the faults were seen
 
