@@ -23,7 +23,7 @@ from iamcheck.ibm.retry import Backoff
 from iamcheck.inputs import instance_ref, user_ref
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Policy, Role
 from iamcheck.read.account import read_account
-from iamcheck.read.relevant import EVERY
+from iamcheck.read.relevant import EVERY, can_matter
 from iamcheck.requirement import load_requirement
 from tests.conftest import Emulator, session_for
 
@@ -124,7 +124,8 @@ def audit_formula(data: AccountData, caller: str, regions: int,
         INSTANCES: sum(pages(n) for n in by_region.values()) + (regions - len(by_region)),
         SEARCH: pages(listed, SEARCH_PAGE) if listed is not None else 0,
         DISPLAY: sum(1 for p in data.policies
-                     if p.state == "active" and _unlisted(p.role_ids, list(data.roles))),
+                     if p.state == "active" and can_matter(p, "is", data.account_id)
+                     and _unlisted(p.role_ids, list(data.roles))),
         # P5, G1: the profiles (one paged list, then each one's claim rules and links) and
         # the CBR rules on `is` with every zone they name
         SERVICE_IDS: pages(len(data.service_ids)),  # every one is listed (and no more)

@@ -158,7 +158,8 @@ def run_check(
         if access is not None:
             for gap in access.subject_gaps(subject.iam_id):
                 refused.add(gap)
-        policies = with_display(session, requirement, roles, policies, pool, read_one)
+        policies = with_display(session, requirement, roles, policies, pool, read_one,
+                                    account_id)
         context = context_f.result()
         data = with_layers(one_subject_account(account_id, at, subject, groups, policies, roles,
                                                (instance,), gaps=refused.gaps()),
@@ -183,7 +184,8 @@ def run_check(
             policies += [p for p in deleted_f.result()
                          if p.subject_value("iam_id") == subject.iam_id
                          or p.subject_value("access_group_id") in theirs]
-            policies = with_display(session, requirement, roles, policies, pool, read_one)
+            policies = with_display(session, requirement, roles, policies, pool, read_one,
+                                    account_id)
             applicable = profiles_f.result() if profiles_f is not None else Profiles()
             data = with_layers(one_subject_account(
                 account_id, at, subject, groups, policies, roles, (instance,), could_join=extra,

@@ -106,7 +106,7 @@ def read_account(
                            session, r) for r in regions.result()]
         known = active.result() is not unread and deleted.result() is not unread
         policies = with_display(session, requirement, roles.result(), active.result(), pool,
-                                read_now) + deleted.result()
+                                read_now, account_id) + deleted.result()
         if known and not member_reads.every:  # only the groups whose policies can reach the service
             matter = groups_that_matter(group_list, policies, requirement.service, account_id)
             group_list = [g for g in group_list if g.id in matter]

@@ -15,6 +15,7 @@ from iamcheck.decide.roles import RoleBook
 from iamcheck.ibm import iam_policy
 from iamcheck.ibm.session import IbmSession
 from iamcheck.model import Gap, Policy, Role
+from iamcheck.read.relevant import can_matter
 from iamcheck.requirement import Requirement
 
 # (gap, default, fn, *args): how a read is made and what a refusal leaves
@@ -47,12 +48,14 @@ def read_catalogue(session: IbmSession, account_id: str, requirement: Requiremen
 
 def with_display(session: IbmSession, requirement: Requirement, roles: Sequence[Role],
                  policies: Sequence[Policy], pool: ThreadPoolExecutor,
-                 read: Reader) -> list[Policy]:
+                 read: Reader, account_id: str) -> list[Policy]:
     """`policies`, each whose roles no catalogue expands read again with format=display (R2);
-    a refused read leaves the policy as it was (its roles then stay uncertain, never a deny)."""
+    a refused read leaves the policy as it was (its roles then stay uncertain, never a deny).
+    Only a policy that can reach the requirement's service is read: one on another service
+    supplies none of its actions, whatever its roles."""
     book = RoleBook(roles, requirement)
     wanted = [p for p in policies if p.state == "active" and not p.display_roles
-              and book.needs_display(p)]
+              and can_matter(p, requirement.service, account_id) and book.needs_display(p)]
     if not wanted:
         return list(policies)
 
