@@ -45,9 +45,10 @@ def read_account(
     progress: Progress | None = None, member_reads: MemberReads = THAT_MATTER,
 ) -> AccountData:
     """The whole account. Its number of calls grows with pages, not with users x groups:
-    users, groups, policies (active and deleted), roles, resource groups and regions are one
-    paged list each (R2: the child role catalogue too when the service's own leaves a required
-    action unexpanded, and format=display for each policy whose roles neither expands);
+    users, service IDs, groups, policies (active and deleted), roles, resource groups and
+    regions are one paged list each (R2: the child role catalogue too when the service's own
+    leaves a required action unexpanded, and format=display for each policy that can reach the
+    service whose roles neither expands);
     then each group's members, the rules of the groups IBM flags as having
     dynamic rules, and each region's instances; access tags are read in bulk, and only when some
     policy uses them. Members and rules are read only of the groups that can matter to
