@@ -22,23 +22,24 @@ MAX_PAGES = 10_000  # a pager that never ends is a bad answer, not an endless lo
 
 def list_profiles(session: IbmSession, account_id: str) -> list[TrustedProfile]:
     """Every trusted profile of the account, without rules or links (see `with_details`)."""
-    client = session.client(IamIdentityV1)
-    what = "list trusted profiles"
-    return _pages(what, lambda token: session.call(
-        what, client.list_profiles, account_id=account_id, pagesize=PAGE,
-        pagetoken=token).get_result(), "profiles", lambda raw: _profile(
-            validate.item(raw, validate.PROFILE, what, validate.PROFILES, "profiles")))
+    return _account_list(session, account_id, "list trusted profiles", "list_profiles",
+                         "profiles", validate.PROFILE, validate.PROFILES, _profile)
 
 
 def list_service_ids(session: IbmSession, account_id: str) -> list[ServiceId]:
     """Every service ID of the account: one with no policy and no group can still hold access
     through Public Access (P3), so the audit lists them all."""
-    client = session.client(IamIdentityV1)
-    what = "list service IDs"
+    return _account_list(session, account_id, "list service IDs", "list_service_ids",
+                         "serviceids", validate.SERVICE_ID, validate.SERVICE_IDS, _service_id)
+
+
+def _account_list(session: IbmSession, account_id: str, what: str, method: str, key: str,
+                  spec: Any, route: str, convert: Callable[[dict[str, Any]], T]) -> list[T]:
+    """One of the account's IAM Identity lists, every page, each item validated."""
+    call = getattr(session.client(IamIdentityV1), method)
     return _pages(what, lambda token: session.call(
-        what, client.list_service_ids, account_id=account_id, pagesize=PAGE,
-        pagetoken=token).get_result(), "serviceids", lambda raw: _service_id(
-            validate.item(raw, validate.SERVICE_ID, what, validate.SERVICE_IDS, "serviceids")))
+        what, call, account_id=account_id, pagesize=PAGE, pagetoken=token).get_result(), key,
+        lambda raw: convert(validate.item(raw, spec, what, route, key)))
 
 
 def _pages(what: str, page: Callable[[str | None], Any], key: str,
