@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from iamcheck.emulator.backend.profiles import encode_token
 from iamcheck.emulator.errors import bad_request
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ def base_url(request: Request) -> str:
 
 
 def identity_page(request: Request, path: str, key: str, operation: str,
-                  page: tuple[list[dict[str, Any]], int, int | None], size: int,
-                  token_of: Any) -> dict[str, Any]:
+                  page: tuple[list[dict[str, Any]], int, int | None], size: int
+                  ) -> dict[str, Any]:
     """IAM Identity's list answer: context, offset, limit, first, next and previous links."""
     q = request.query_params
     found, offset, after = page
@@ -67,8 +68,8 @@ def identity_page(request: Request, path: str, key: str, operation: str,
                             "offset": offset, "limit": size,
                             "first": f"{here}?{urlencode(keep)}", key: found}
     if after is not None:
-        body["next"] = f"{here}?{urlencode({**keep, 'pagetoken': token_of(after)})}"
+        body["next"] = f"{here}?{urlencode({**keep, 'pagetoken': encode_token(after)})}"
     if offset:
-        back = token_of(max(0, offset - size))
+        back = encode_token(max(0, offset - size))
         body["previous"] = f"{here}?{urlencode({**keep, 'pagetoken': back})}"
     return body

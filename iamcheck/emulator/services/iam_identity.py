@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from iamcheck.emulator.backend.profiles import DEFAULT_PAGESIZE, MAX_PAGESIZE, encode_token
+from iamcheck.emulator.backend.profiles import DEFAULT_PAGESIZE, MAX_PAGESIZE
 from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.errors import bad_request
 from iamcheck.emulator.routing import Endpoint
@@ -32,7 +32,7 @@ async def list_service_ids(request: Request) -> Response:
         page = backend.identity.service_id_page(q.get("account_id"), q.get("name"), size,
                                                 q.get("pagetoken"))
     return ok(identity_page(request, "/v1/serviceids/", "serviceids", "list_service_ids", page,
-                            size, encode_token))
+                            size))
 
 
 ENDPOINTS = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from iamcheck.emulator.backend.profiles import DEFAULT_PAGESIZE, MAX_PAGESIZE, encode_token
+from iamcheck.emulator.backend.profiles import DEFAULT_PAGESIZE, MAX_PAGESIZE
 from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.errors import bad_request
 from iamcheck.emulator.routing import Endpoint
@@ -45,8 +45,7 @@ async def list_profiles(request: Request) -> Response:
     with backend.lock:
         page = backend.profiles.page(q.get("account_id"), q.get("name"), size,
                                      q.get("pagetoken"))
-    return ok(identity_page(request, "/v1/profiles", "profiles", "list_profiles", page, size,
-                            encode_token))
+    return ok(identity_page(request, "/v1/profiles", "profiles", "list_profiles", page, size))
 
 
 async def get_profile(request: Request) -> Response:
