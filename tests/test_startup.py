@@ -68,3 +68,28 @@ def test_commands_that_call_vpc_do_not_import_the_vpc_sdk(command: list[str]) ->
     assert report["code"] == 5  # it did try to reach IBM (nothing listens there)
     assert "ibm_cloud_sdk_core" in report["modules"]
     assert "ibm_vpc" not in report["modules"]
+
+
+SDK_MODULES = """
+import json, sys
+import iamcheck.ibm.iam_identity
+def services():
+    return sorted(m for m in sys.modules if m.startswith("ibm_platform_services."))
+loaded = services()
+from ibm_platform_services import IamAccessGroupsV2  # the package as IBM ships it, on demand
+print(json.dumps({"loaded": loaded, "whole": IamAccessGroupsV2.__module__,
+                  "after": len(services())}))
+"""
+
+
+def test_a_service_module_loads_alone_and_the_package_stays_whole() -> None:
+    """iamcheck/ibm/_sdk.py: importing one service of IBM's platform-services package does not
+    run its `__init__`, which imports all twenty; asking the package for a name still does."""
+    run = subprocess.run([sys.executable, "-c", SDK_MODULES], capture_output=True, text=True,
+                         timeout=60, check=True)
+    report = json.loads(run.stdout)
+    assert report["loaded"] == ["ibm_platform_services.common",
+                                "ibm_platform_services.iam_identity_v1",
+                                "ibm_platform_services.version"], report
+    assert report["whole"] == "ibm_platform_services.iam_access_groups_v2"
+    assert report["after"] > 15, report  # the package's __init__ ran in full

@@ -18,7 +18,7 @@ SCOPE = "Scope (name one)"
 Many = list[str] | None
 
 Users = Annotated[Many, typer.Argument(
-    metavar="USER", help="Users: emails (any case) or IAM IDs (service IDs too).",
+    metavar="USER...", help="Users: emails (any case) or IAM IDs (service IDs too).",
     show_default=False)]
 Instance = Annotated[str | None, typer.Option(
     "--instance", "-i", metavar="ID|NAME|CRN", help="One VPC instance.", rich_help_panel=SCOPE)]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ibm_platform_services import IamAccessGroupsV2
-from ibm_platform_services.iam_access_groups_v2 import AccessGroupMembersPager, AccessGroupsPager
+from ibm_platform_services.iam_access_groups_v2 import (
+    AccessGroupMembersPager,
+    AccessGroupsPager,
+    IamAccessGroupsV2,
+)
 
 from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, convert_list

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ibm_platform_services import GlobalSearchV2, GlobalTaggingV1
+from ibm_platform_services.global_search_v2 import GlobalSearchV2
+from ibm_platform_services.global_tagging_v1 import GlobalTaggingV1
 
 from iamcheck.errors import ApiFailure
 from iamcheck.ibm import validate

@@ -7,8 +7,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from ibm_platform_services import IamPolicyManagementV1
-from ibm_platform_services.iam_policy_management_v1 import V2PoliciesPager
+from ibm_platform_services.iam_policy_management_v1 import IamPolicyManagementV1, V2PoliciesPager
 
 from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, convert_list

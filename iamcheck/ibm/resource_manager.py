@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ibm_platform_services import ResourceManagerV2
+from ibm_platform_services.resource_manager_v2 import ResourceManagerV2
 
 from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_list

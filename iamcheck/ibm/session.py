@@ -21,6 +21,7 @@ from ibm_cloud_sdk_core.authenticators import Authenticator, IAMAuthenticator
 
 from iamcheck.errors import ApiFailure, BadInput, Interrupted, NotAuthorized
 from iamcheck.ibm._convert import item_key, reading
+from iamcheck.ibm._tls import share_tls_context
 from iamcheck.ibm.errors import Conflict, NotFound, Refused
 from iamcheck.ibm.retry import RETRYABLE_STATUS, Backoff, Slots, parse_retry_after
 from iamcheck.interrupt import CANCELLED
@@ -28,6 +29,7 @@ from iamcheck.redact import RUN, guard_logger, scrubbed
 from iamcheck.settings import Settings, check_endpoint
 
 T = TypeVar("T")
+share_tls_context()  # before any client is built
 IBM_IAM_URL = "https://iam.cloud.ibm.com"
 ENV_IAM_URL = "IAM_IDENTITY_URL"
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ibm_platform_services import UserManagementV1
-from ibm_platform_services.user_management_v1 import UsersPager
+from ibm_platform_services.user_management_v1 import UserManagementV1, UsersPager
 
 from iamcheck.ibm import validate
 from iamcheck.ibm._convert import convert_all, reading
