@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from iamcheck.errors import BadInput, printable
+from iamcheck.local_file import read_bounded
 from iamcheck.settings import Secret, check_endpoint
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def read_key_file(path: Path, source: str, pipe_timeout: float = PIPE_TIMEOUT
                   ) -> tuple[str, tuple[str, ...]]:
     """The key a file holds: plain, or IBM's JSON key file (`{"name":..., "apikey":...}`).
     A regular file or a pipe only; at most MAX_FILE_BYTES; a pipe read within `pipe_timeout`."""
-    data, mode = _read_bounded(path, source, pipe_timeout)
+    data, mode = read_bounded(path, source, MAX_FILE_BYTES, pipe_timeout, devices=False)
     try:
         text = data.decode("utf-8").lstrip("\ufeff")
     except UnicodeDecodeError:
@@ -155,76 +155,6 @@ def _json_key(text: str, source: str, path: Path) -> str:
         raise BadInput(f"{source}: {printable(str(path))} is JSON without a string 'apikey' "
                        "(IBM's key file has one)")
     return key
-
-
-def _read_bounded(path: Path, source: str, timeout: float) -> tuple[bytes, int]:
-    """Read at most MAX_FILE_BYTES + 1 bytes; never block on a device or a writerless FIFO."""
-    name = printable(str(path))
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
-    except OSError as err:
-        raise BadInput(f"{source}: cannot read {name} ({err.strerror})") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise BadInput(f"{source}: {name} is a directory")
-        if stat.S_ISREG(mode):
-            os.set_blocking(fd, True)
-            data = _read_upto(fd)
-        elif stat.S_ISFIFO(mode):
-            data = _read_pipe(fd, source, name, timeout)
-        else:
-            raise BadInput(f"{source}: {name} is not a regular file or a pipe")
-    except OSError as err:
-        raise BadInput(f"{source}: cannot read {name} ({err.strerror})") from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise BadInput(f"{source}: {name} is larger than {MAX_FILE_BYTES // 1024} KiB; "
-                       "an API key file is a few hundred bytes")
-    return data, mode
-
-
-def _read_upto(fd: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    while size <= MAX_FILE_BYTES:
-        chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
-
-
-def _read_pipe(fd: int, source: str, name: str, timeout: float) -> bytes:
-    """Until the writer closes it, within `timeout`. A FIFO that no writer has opened reads
-    as end-of-file at once, so an empty read before any data waits for a writer instead."""
-    import select
-
-    deadline = time.monotonic() + timeout
-    chunks: list[bytes] = []
-    size = 0
-    while size <= MAX_FILE_BYTES:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            what = "was not closed" if chunks else "sent nothing"
-            raise BadInput(f"{source}: the pipe {name} {what} within {timeout:g} s")
-        readable, _, _ = select.select([fd], [], [], min(left, 0.05))
-        if not readable:
-            continue
-        try:
-            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
-        except BlockingIOError:
-            continue
-        if chunk:
-            chunks.append(chunk)
-            size += len(chunk)
-        elif chunks:
-            break
-        else:
-            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
-    return b"".join(chunks)
 
 
 def credentials_file(env: Mapping[str, str]) -> Path | None:

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import selectors
-import stat
-import time
 from pathlib import Path
 from typing import Any
 
+from iamcheck import local_file
 from iamcheck.errors import ApiFailure, BadInput, printable
 
 MAX_INT_DIGITS = 100
@@ -132,51 +129,8 @@ def parse_answer(text: str | bytes, route: str) -> Any:
 
 def read_bounded(path: str | Path, option: str, max_bytes: int = MAX_FILE_BYTES,
                  timeout: float = READ_TIMEOUT) -> bytes:
-    """The bytes of a local file or a pipe the user gave, at most `max_bytes`, never blocking
-    past `timeout` (a FIFO with no writer, a terminal); BadInput naming the file otherwise."""
-    shown = printable(str(path)[:200])
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
-    except OSError as err:
-        raise BadInput(f"{option} {shown}: cannot read ({err.strerror})") from None
-    try:
-        mode = os.fstat(fd).st_mode
-        if stat.S_ISDIR(mode):
-            raise BadInput(f"{option} {shown}: is a directory")
-        if stat.S_ISREG(mode):
-            os.set_blocking(fd, True)
-        chunks: list[bytes] = []
-        size = 0
-        deadline = time.monotonic() + timeout
-        # poll, not epoll: epoll refuses some devices (/dev/zero) that poll reports readable
-        with selectors.PollSelector() as selector:
-            if not stat.S_ISREG(mode):
-                selector.register(fd, selectors.EVENT_READ)
-            while True:
-                if not stat.S_ISREG(mode):
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not selector.select(left):
-                        raise BadInput(f"{option} {shown}: nothing to read after {timeout:g} s "
-                                       "(a pipe with no writer?)")
-                try:
-                    chunk = os.read(fd, min(1 << 20, max_bytes + 1 - size))
-                except BlockingIOError:
-                    continue
-                if not chunk:
-                    # EOF; a FIFO whose writer has not come yet also reads as EOF
-                    if stat.S_ISFIFO(mode) and not chunks and time.monotonic() < deadline:
-                        time.sleep(0.05)
-                        continue
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:
-                    raise BadInput(f"{option} {shown}: larger than {max_bytes} bytes")
-        return b"".join(chunks)
-    except OSError as err:
-        raise BadInput(f"{option} {shown}: cannot read ({err.strerror})") from None
-    finally:
-        os.close(fd)
+    """The bytes of a local file or a pipe the user gave (see `local_file.read_bounded`)."""
+    return local_file.read_bounded(path, option, max_bytes, timeout)[0]
 
 
 def load_file(path: str | Path, option: str, max_bytes: int = MAX_FILE_BYTES) -> Any:

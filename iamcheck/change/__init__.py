@@ -10,39 +10,17 @@ account) does to who can open the console.
 """
 
 from iamcheck.change.apply import apply
-from iamcheck.change.changes import (
-    AddMembers,
-    Change,
-    PutGroup,
-    PutPolicy,
-    PutRule,
-    RemoveGroup,
-    RemoveMembers,
-    RemovePolicy,
-    RemoveRule,
-    Unmodelled,
-)
 from iamcheck.change.diff import AuditDiff, Cause, Path, Transition, diff_documents, diff_reports
 from iamcheck.change.policy_file import changes_from_policy_bodies
 from iamcheck.change.review import review_changes
 from iamcheck.change.terraform import PlanError, changes_from_plan
 
 __all__ = [
-    "AddMembers",
     "AuditDiff",
     "Cause",
-    "Change",
     "Path",
     "PlanError",
-    "PutGroup",
-    "PutPolicy",
-    "PutRule",
-    "RemoveGroup",
-    "RemoveMembers",
-    "RemovePolicy",
-    "RemoveRule",
     "Transition",
-    "Unmodelled",
     "apply",
     "changes_from_plan",
     "changes_from_policy_bodies",

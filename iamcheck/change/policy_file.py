@@ -8,22 +8,16 @@ with an `id` replaces that policy; one without is a new policy. A body iamcheck 
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from iamcheck.change.changes import Change, PutPolicy, Unmodelled
-from iamcheck.change.terraform import PlanError
+from iamcheck.change.terraform import PlanError, parse_json
 from iamcheck.model import Policy, PolicyState, PolicyType
 from iamcheck.policy_json import attributes_from_json, rule_from_json
 
 
 def load_policy_bodies(text: str) -> list[Any]:
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise PlanError(f"not JSON (line {err.lineno}: {err.msg})") from None
-    except RecursionError:
-        raise PlanError("not JSON (nested too deeply)") from None
+    raw = parse_json(text)
     if isinstance(raw, dict) and isinstance(raw.get("policies"), list):
         return list(raw["policies"])
     if isinstance(raw, dict):

@@ -70,13 +70,18 @@ class _Unmodelled(Exception):
         self.reason, self.subjects = reason, subjects
 
 
-def load_plan(text: str) -> dict[str, Any]:
+def parse_json(text: str) -> Any:
+    """A plan's or a policy file's JSON, or PlanError saying where it is not JSON."""
     try:
-        plan = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as err:
         raise PlanError(f"not JSON (line {err.lineno}: {err.msg})") from None
     except RecursionError:
         raise PlanError("not JSON (nested too deeply)") from None
+
+
+def load_plan(text: str) -> dict[str, Any]:
+    plan = parse_json(text)
     if not isinstance(plan, dict) or not isinstance(plan.get("resource_changes", []), list):
         raise PlanError("not a Terraform plan: no resource_changes list "
                         "(write it with `terraform show -json PLAN`)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from iamcheck.decide.bitsets import Bits, InstanceIndex, members
 from iamcheck.decide.context import Context
@@ -28,12 +29,16 @@ class Profile:
     signed_out: bool  # V4
 
 
+ExposureKind = Literal["dynamic_group", "profile"]
+ScopeKind = Literal["all", "resource_group", "region", "access_tag", "instances"]
+
+
 @dataclass(frozen=True)
 class RuleExposure:
     """P3/P5: a dynamic rule of a group, or a claim rule of a trusted profile, and what
     entering it gives (by that group or profile alone)."""
 
-    kind: str  # "dynamic_group" | "profile"
+    kind: ExposureKind
     holder_id: str  # the access group id, or the profile's iam_id
     holder_name: str
     rule_id: str
@@ -74,7 +79,7 @@ class LinkHolder:
 class Scope:
     """A readable piece of "the instances a subject can open"."""
 
-    kind: str  # "all" | "resource_group" | "region" | "access_tag" | "instances"
+    kind: ScopeKind
     value: str  # resource group id, region, tag, or "" for all/instances
     label: str  # e.g. "all instances in resource group prod (rg-...)"
     instance_ids: tuple[str, ...]
@@ -222,9 +227,9 @@ class AccountResult:
                                           prule.expiration_hours, bits.allow, bits.unknown))
         return tuple(e for e in out if e.gives or e.may_give)
 
-    def _exposure(self, kind: str, holder: str, name: str, rule_id: str, rule_name: str,
-                  realm: str, conditions: tuple[RuleClaim, ...], hours: int, gives: Bits,
-                  may: Bits) -> RuleExposure:
+    def _exposure(self, kind: ExposureKind, holder: str, name: str, rule_id: str,
+                  rule_name: str, realm: str, conditions: tuple[RuleClaim, ...], hours: int,
+                  gives: Bits, may: Bits) -> RuleExposure:
         directory = self._ctx.directory
         admitted: list[str] = []
         undecided: list[str] = []
@@ -378,7 +383,8 @@ def summarise(index: InstanceIndex, ctx: Context, bits: Bits,
     names = {rg.id: rg.name for rg in ctx.account.resource_groups}
     out: list[Scope] = []
     left = bits
-    families = (("resource_group", index.by_value["resource_group_id"], "resource group"),
+    families: tuple[tuple[ScopeKind, Any, str], ...] = (
+        ("resource_group", index.by_value["resource_group_id"], "resource group"),
                 ("region", index.by_value["region"], "region"),
                 ("access_tag", index.by_tag, "access tag"))
     for kind, table, word in families:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Final, Literal
 
 from iamcheck.decide.federation import admits
 from iamcheck.decide.tri import Tri
@@ -29,7 +30,10 @@ from iamcheck.model import (
     User,
 )
 
-DIRECT, GROUP, PUBLIC, PROFILE = "direct", "group", "public", "profile"
+DIRECT: Final = "direct"
+GROUP: Final = "group"
+PUBLIC: Final = "public"
+PROFILE: Final = "profile"
 PUBLIC_SERVICE = "cloud-object-storage"  # the only service IBM documents public access for
 SAML_RULE = "Profile-SAML"
 
@@ -38,10 +42,13 @@ SIGNS_IN = frozenset({"ACTIVE", "DISABLED_CLASSIC_INFRASTRUCTURE"})
 CANNOT_SIGN_IN = frozenset({"PENDING", "PROCESSING", "VPN_ONLY", "SUSPENDED", "INVALID"})
 
 
+IdentityKind = Literal["user", "service_id", "profile", "unknown"]
+
+
 @dataclass(frozen=True)
 class Identity:
     iam_id: str
-    kind: str  # "user" | "service_id" | "profile" | "unknown"
+    kind: IdentityKind
     user: User | None = None
     profile: TrustedProfile | None = None
 

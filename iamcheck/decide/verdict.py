@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from iamcheck.model import RuleClaim
 
@@ -16,11 +16,15 @@ class Verdict(StrEnum):
     UNKNOWN = "unknown"  # V2, V5
 
 
+# "public": the Public Access group; "profile": a trusted profile (P5)
+ViaKind = Literal["direct", "group", "public", "profile"]
+
+
 @dataclass(frozen=True)
 class Via:
     """How a policy reaches the subject (P3)."""
 
-    kind: str  # "direct" | "group" | "public" (the Public Access group) | "profile" (P5)
+    kind: ViaKind
     group_id: str = ""  # the access group id, or the trusted profile's iam_id
     group_name: str = ""
     certain: bool = True

@@ -23,14 +23,7 @@ class AuditFormat(StrEnum):
     HTML = "html"
 
 
-class DiffFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-    JUNIT = "junit"
-    SARIF = "sarif"
-    MARKDOWN = "markdown"
-    HTML = "html"
+DiffFormat = AuditFormat  # `diff` writes every format `audit` does
 
 
 class CheckFormat(StrEnum):

@@ -125,20 +125,6 @@ def _plan(doc: dict[str, Any], subject_plan: Callable[[dict[str, Any]], list[str
     return "\n".join(out)
 
 
-def _render(doc: dict[str, Any], plan: str | None, dry_run: str,
-            results: Callable[[], list[str]]) -> str:
-    """The plan (unless already shown), then what a dry run would do, or that the change was
-    declined, or what happened."""
-    out = [] if plan is None else [plan]
-    if doc["dry_run"]:
-        out.append(dry_run)
-    elif doc["declined"]:
-        out.append("declined: nothing was changed")
-    else:
-        out += ["Result", *results()]
-    return "\n".join(out) + "\n"
-
-
 def _logged(doc: dict[str, Any]) -> str:
     return f"; logged to {doc['log']}" if doc.get("log") else ""
 
@@ -152,17 +138,31 @@ def render_grant(doc: dict[str, Any], plan_shown: bool = False) -> str:
     doc = terminal_doc(doc)  # account text, escaped (issue 12)
     summary = doc["summary"]
     allowed = f"{summary['allowed']} of {summary['subjects']} subjects"
+    return _command(doc, plan_shown, _grant_plan, _grant_result,
+                    f"{summary['created']} created, {summary['already_present']} already "
+                    f"present, {summary['failed']} failed; {allowed} allowed",
+                    f"{_would_be(summary['to_create'], 'created')}; {allowed} would then be "
+                    "allowed")
 
-    def results() -> list[str]:
-        out = [line for subject in doc["subjects"] for line in _grant_result(subject)]
-        out.append(f"{summary['created']} created, {summary['already_present']} already "
-                   f"present, {summary['failed']} failed; {allowed} allowed" + _logged(doc))
-        return out
 
-    n = summary["to_create"]
-    return _render(doc, None if plan_shown else _plan(doc, _grant_plan),
-                   f"dry run: nothing was changed; {n} polic{'y' if n == 1 else 'ies'} would be "
-                   f"created; {allowed} would then be allowed", results)
+def _command(doc: dict[str, Any], plan_shown: bool,
+             plan: Callable[[dict[str, Any]], list[str]],
+             result: Callable[[dict[str, Any]], list[str]], totals: str, dry_run: str) -> str:
+    """grant's and revoke's text: the plan (unless it was shown before asking), then what a dry
+    run would do, or that the change was declined, or each subject's result and the totals."""
+    out = [] if plan_shown else [_plan(doc, plan)]
+    if doc["dry_run"]:
+        out.append(dry_run)
+    elif doc["declined"]:
+        out.append("declined: nothing was changed")
+    else:
+        out += ["Result", *(line for subject in doc["subjects"] for line in result(subject)),
+                totals + _logged(doc)]
+    return "\n".join(out) + "\n"
+
+
+def _would_be(n: int, done: str) -> str:
+    return f"dry run: nothing was changed; {n} polic{'y' if n == 1 else 'ies'} would be {done}"
 
 
 def _revoke_plan(subject: dict[str, Any]) -> list[str]:
@@ -202,14 +202,7 @@ def _revoke_result(subject: dict[str, Any]) -> list[str]:
 def render_revoke(doc: dict[str, Any], plan_shown: bool = False) -> str:
     doc = terminal_doc(doc)  # account text, escaped (issue 12)
     summary = doc["summary"]
-
-    def results() -> list[str]:
-        out = [line for subject in doc["subjects"] for line in _revoke_result(subject)]
-        out.append(f"{summary['deleted']} deleted, {summary['already_gone']} already gone, "
-                   f"{summary['failed']} failed, {summary['kept']} kept" + _logged(doc))
-        return out
-
-    n = summary["to_remove"]
-    return _render(doc, None if plan_shown else _plan(doc, _revoke_plan),
-                   f"dry run: nothing was changed; {n} polic{'y' if n == 1 else 'ies'} would be "
-                   "deleted", results)
+    return _command(doc, plan_shown, _revoke_plan, _revoke_result,
+                    f"{summary['deleted']} deleted, {summary['already_gone']} already gone, "
+                    f"{summary['failed']} failed, {summary['kept']} kept",
+                    _would_be(summary["to_remove"], "deleted"))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from iamcheck import __version__
 from iamcheck.claims import load_claims
@@ -38,7 +38,7 @@ from iamcheck.grant.result import GrantResult, Remaining, RevokeResult
 from iamcheck.grant.revoke import RevokePlan, SubjectRevoke, plan_revoke
 from iamcheck.ibm import iam_policy, user_management
 from iamcheck.ibm.errors import NotFound
-from iamcheck.ibm.session import IbmSession
+from iamcheck.ibm.session import Caller, IbmSession
 from iamcheck.inputs import UserRef, duration, instance_ref, instant, user_ref
 from iamcheck.model import Claims, Policy, Role
 from iamcheck.read.lookup import SERVICE_ID_PREFIX, Lookup
@@ -184,6 +184,18 @@ def _ask(prompt: Prompt, plan_doc: Doc, question: str) -> bool:
     return prompt.confirm(question)
 
 
+def _start(session: IbmSession, checked: Checked, command: Literal["grant", "revoke"]
+           ) -> tuple[Caller, str, Lookup, list[Role]]:
+    """Who calls, in which account; that they may write policies (unless a dry run); the roles."""
+    caller = session.caller()
+    account_id = session.settings.account_id or caller.account_id
+    service = checked.requirement.service
+    if checked.log is not None:
+        require_policy_writes(session, account_id, service, command)
+    return (caller, account_id, Lookup(session, account_id),
+            iam_policy.list_roles(session, account_id, service))
+
+
 def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
     now = datetime.now(UTC)
     checked = check_options(opts, "grant", now)
@@ -193,12 +205,7 @@ def grant(conn: Connection, opts: Options, prompt: Prompt) -> GrantResult:
                     f"{checked.window.end.isoformat()}; IBM's time-based conditions use fixed "
                     "UTC offsets and ignore daylight saving time")
     with open_session(conn) as session:
-        caller = session.caller()
-        account_id = session.settings.account_id or caller.account_id
-        if checked.log is not None:
-            require_policy_writes(session, account_id, req.service, "grant")
-        lookup = Lookup(session, account_id)
-        roles = iam_policy.list_roles(session, account_id, req.service)
+        caller, account_id, lookup, roles = _start(session, checked, "grant")
         try:
             chosen = grant_roles(req, roles)
         except PlanError as err:
@@ -275,12 +282,7 @@ def revoke(conn: Connection, opts: Options, prompt: Prompt) -> RevokeResult:
     checked = check_options(opts, "revoke", now)
     req = checked.requirement
     with open_session(conn) as session:
-        caller = session.caller()
-        account_id = session.settings.account_id or caller.account_id
-        if checked.log is not None:
-            require_policy_writes(session, account_id, req.service, "revoke")
-        lookup = Lookup(session, account_id)
-        roles = iam_policy.list_roles(session, account_id, req.service)
+        caller, account_id, lookup, roles = _start(session, checked, "revoke")
         named_subjects, named = _named(session, lookup, checked.policies)
         subjects = _subjects(lookup, checked)
         scope = current.resolve_scope(lookup, checked.scope) if checked.scope else None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from ibm_platform_services import IamIdentityV1
+from ibm_platform_services.iam_identity_v1 import IamIdentityV1
 
 from iamcheck.errors import ApiFailure
 from iamcheck.ibm import validate
@@ -61,19 +61,23 @@ def _pages(what: str, page: Callable[[str | None], Any], key: str,
 
 
 def list_claim_rules(session: IbmSession, profile: TrustedProfile) -> list[ProfileRule]:
-    client = session.client(IamIdentityV1)
-    what = f"list the claim rules of trusted profile '{profile.name or profile.id}'"
-    result = session.call(what, client.list_claim_rules, profile_id=profile.id).get_result()
-    return convert_list(what, result, "rules", lambda raw: _rule(
-        validate.item(raw, validate.PROFILE_RULE, what, validate.PROFILE_RULES, "rules")))
+    return _of_profile(session, profile, "claim rules", "list_claim_rules", "rules",
+                       validate.PROFILE_RULE, validate.PROFILE_RULES, _rule)
 
 
 def list_links(session: IbmSession, profile: TrustedProfile) -> list[ProfileLink]:
+    return _of_profile(session, profile, "links", "list_links", "links",
+                       validate.PROFILE_LINK, validate.PROFILE_LINKS, _link)
+
+
+def _of_profile(session: IbmSession, profile: TrustedProfile, noun: str, method: str, key: str,
+                spec: Any, route: str, convert: Callable[[dict[str, Any]], T]) -> list[T]:
+    """One unpaged list of a profile's (IBM returns all its rules or links at once)."""
     client = session.client(IamIdentityV1)
-    what = f"list the links of trusted profile '{profile.name or profile.id}'"
-    result = session.call(what, client.list_links, profile_id=profile.id).get_result()
-    return convert_list(what, result, "links", lambda raw: _link(
-        validate.item(raw, validate.PROFILE_LINK, what, validate.PROFILE_LINKS, "links")))
+    what = f"list the {noun} of trusted profile '{profile.name or profile.id}'"
+    result = session.call(what, getattr(client, method), profile_id=profile.id).get_result()
+    return convert_list(what, result, key, lambda raw: convert(
+        validate.item(raw, spec, what, route, key)))
 
 
 def _next_token(what: str, result: Any) -> str | None:

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from iamcheck.decide import Grant, Via
+from iamcheck.decide.verdict import ViaKind
 from iamcheck.model import PUBLIC_ACCESS_GROUP_ID, AccountData, Condition, ConditionGroup, Policy
 from iamcheck.safe_text import for_csv
 
@@ -206,8 +207,8 @@ def rows_from_document(doc: Mapping[str, Any]) -> tuple[SubjectRow, ...]:
 def _how_text(through: Mapping[str, Any], subject: str) -> How:
     via = str(through.get("via") or "")
     group = str(through.get("group_id") or "")
-    kind = "direct" if via == "directly" else "public" if group == PUBLIC_ACCESS_GROUP_ID \
-        else "group"
+    kind: ViaKind = "direct" if via == "directly" \
+        else "public" if group == PUBLIC_ACCESS_GROUP_ID else "group"
     return _how(Via(kind, group, certain="dynamic rule" not in via), subject, set())
 
 

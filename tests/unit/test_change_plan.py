@@ -13,18 +13,14 @@ import pytest
 
 from iamcheck.audit.run import Selection, run_audit
 from iamcheck.change import (
-    AddMembers,
     Cause,
     PlanError,
-    PutPolicy,
-    RemoveMembers,
-    RemovePolicy,
-    Unmodelled,
     apply,
     changes_from_plan,
     changes_from_policy_bodies,
     diff_reports,
 )
+from iamcheck.change.changes import AddMembers, PutPolicy, RemoveMembers, RemovePolicy, Unmodelled
 from iamcheck.change.policy_file import load_policy_bodies
 from iamcheck.change.terraform import load_plan
 from iamcheck.decide import Verdict, decide_account
@@ -128,7 +124,7 @@ def test_new_group_rule_service_and_profile_policies(demo: AccountData) -> None:
     names = [getattr(c, "source", getattr(c, "name", "")) for c in changes]
     assert "data.ibm_iam_access_group.existing" not in names  # reads change nothing
     # The rule's group exists only after apply; the plan's configuration says which it is.
-    from iamcheck.change import PutRule
+    from iamcheck.change.changes import PutRule
 
     rule = next(c for c in changes if isinstance(c, PutRule))
     assert rule.group_id == "planned:ibm_iam_access_group.responders"
@@ -211,7 +207,7 @@ def _rc(kind: str, actions: list[str], before: Any, after: Any,
 
 
 def test_replace_update_and_delete_of_groups_members_and_rules(demo: AccountData) -> None:
-    from iamcheck.change import PutGroup, PutRule, RemoveGroup, RemoveRule
+    from iamcheck.change.changes import PutGroup, PutRule, RemoveGroup, RemoveRule
 
     before = plan("oncall-member-added-console-policy-deleted.json")["resource_changes"][1][
         "change"]["before"]

@@ -127,7 +127,7 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 
 
 def test_dev_zero_is_bounded() -> None:
-    with pytest.raises(BadInput, match="larger than 4096 bytes"):
+    with pytest.raises(BadInput, match="larger than 4 KiB"):
         read_bounded("/dev/zero", "--apikey-file", max_bytes=4096)
 
 
@@ -142,7 +142,7 @@ def test_fifo_with_no_writer_times_out(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     started = time.monotonic()
-    with pytest.raises(BadInput, match=r"nothing to read after 0\.3 s"):
+    with pytest.raises(BadInput, match=r"sent nothing within 0\.3 s"):
         read_bounded(fifo, "--expect", timeout=0.3)
     assert time.monotonic() - started < 3
 

@@ -113,6 +113,12 @@ class RoleStore:
         role = _CATALOG.get(role_id)
         return role.crn if role is not None else role_id
 
+    def platform_roles(self, policy: dict[str, Any]) -> set[str]:
+        """The names of the platform roles a stored policy grants (Viewer, Administrator...)."""
+        return {crn.removeprefix(PLATFORM) for crn in
+                (self.canonical(str(role.get("role_id", "")))
+                 for role in policy["control"]["grant"]["roles"]) if crn.startswith(PLATFORM)}
+
     def resolve(self, role_id: str, service_name: str | None) -> str | None:
         """The canonical CRN when `role_id` may be granted on `service_name`, else None."""
         role = _CATALOG.get(role_id)

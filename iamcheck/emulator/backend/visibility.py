@@ -100,17 +100,9 @@ class Visibility:
             if (_in_account(attrs, self.backend.account_id) and not policy["resource"].get("tags")
                     and any(set(attrs) == {"accountId", key} and _is(attrs, key, value)
                             for key, value in services)
-                    and self._platform_roles(policy) & roles):
+                    and self.backend.roles.platform_roles(policy) & roles):
                 return True
         return False
-
-    def _platform_roles(self, policy: dict[str, Any]) -> set[str]:
-        names = set()
-        for role in policy["control"]["grant"]["roles"]:
-            crn = self.backend.roles.canonical(str(role.get("role_id", "")))
-            if crn.startswith(PLATFORM):
-                names.add(crn.removeprefix(PLATFORM))
-        return names
 
     # ---- what handlers ask
 
@@ -159,7 +151,7 @@ class Visibility:
                     and _is(attrs, "resourceType", "resource-group")
                     and set(attrs) <= {"accountId", "serviceName", "resourceType", "resource"}
                     and ("resource" not in attrs or _is(attrs, "resource", group_id))
-                    and self._platform_roles(policy) & READING_ROLES):
+                    and self.backend.roles.platform_roles(policy) & READING_ROLES):
                 return True
         return False
 

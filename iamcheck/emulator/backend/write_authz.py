@@ -26,7 +26,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from iamcheck.emulator.backend.authz import match
-from iamcheck.emulator.backend.role_catalog import PLATFORM
 from iamcheck.emulator.errors import IbmError
 
 if TYPE_CHECKING:
@@ -69,20 +68,13 @@ class Writes:
             self._own = [p for p in found if p.get("type") == "access" and "rule" not in p]
         return self._own
 
-    def _roles(self, policy: dict[str, Any]) -> set[str]:
-        names = set()
-        for role in policy["control"]["grant"]["roles"]:
-            crn = self.backend.roles.canonical(str(role.get("role_id", "")))
-            if crn.startswith(PLATFORM):
-                names.add(crn.removeprefix(PLATFORM))
-        return names
-
     def _holds(self, roles: frozenset[str], wanted: dict[str, str]) -> bool:
         """A policy granting one of `roles` whose resource covers `wanted` (the target's
         attributes; accountId is added)."""
         target = {"accountId": self.backend.account_id, **wanted}
         for policy in self._policies():
-            if policy["resource"].get("tags") or not self._roles(policy) & roles:
+            if (policy["resource"].get("tags")
+                    or not self.backend.roles.platform_roles(policy) & roles):
                 continue
             attrs = policy["resource"].get("attributes", [])
             if not any(a.get("key") == "accountId" for a in attrs):

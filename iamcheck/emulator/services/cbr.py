@@ -4,7 +4,8 @@ account management; writes need Editor or Administrator there, as IBM's CBR role
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,12 +35,12 @@ def _writer(request: Request) -> None:
         raise forbidden("or change context-based restrictions")
 
 
-def _rule_view(request: Request, rule: dict[str, Any]) -> dict[str, Any]:
-    return {**rule, "href": f"{base_url(request)}/v1/rules/{rule['id']}"}
+Kind = Literal["rule", "zone"]
 
 
-def _zone_view(request: Request, zone: dict[str, Any]) -> dict[str, Any]:
-    return {**zone, "href": f"{base_url(request)}/v1/zones/{zone['id']}"}
+def _view(request: Request, kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
+    """A rule or zone as IBM returns it, with its href (`/v1/rules/...`, `/v1/zones/...`)."""
+    return {**item, "href": f"{base_url(request)}/v1/{kind}s/{item['id']}"}
 
 
 def _etag(rule: dict[str, Any]) -> dict[str, str]:
@@ -54,25 +55,8 @@ async def list_rules(request: Request) -> Response:
     with backend.lock:
         rules = backend.cbr.list_rules(str(q["account_id"]),
                                        {k: q[k] for k in RULE_FILTERS if k in q})
-        views = [_rule_view(request, r) for r in rules]
+        views = [_view(request, "rule", r) for r in rules]
     return ok({"count": len(views), "rules": views})
-
-
-async def get_rule(request: Request) -> Response:
-    _reader(request)
-    backend = backend_of(request)
-    with backend.lock:
-        rule = backend.cbr.rule(request.path_params["rule_id"])
-        return ok(_rule_view(request, rule), headers=_etag(rule))
-
-
-async def create_rule(request: Request) -> Response:
-    _writer(request)
-    body = await json_body(request)
-    backend = backend_of(request)
-    with backend.lock:
-        rule = backend.cbr.create_rule(body, caller_of(request).iam_id)
-        return ok(_rule_view(request, rule), status=201, headers=_etag(rule))
 
 
 async def replace_rule(request: Request) -> Response:
@@ -82,15 +66,7 @@ async def replace_rule(request: Request) -> Response:
     with backend.lock:
         rule = backend.cbr.replace_rule(request.path_params["rule_id"], body,
                                         caller_of(request).iam_id)
-        return ok(_rule_view(request, rule), headers=_etag(rule))
-
-
-async def delete_rule(request: Request) -> Response:
-    _writer(request)
-    backend = backend_of(request)
-    with backend.lock:
-        backend.cbr.delete_rule(request.path_params["rule_id"])
-    return Response(status_code=204)
+        return ok(_view(request, "rule", rule), headers=_etag(rule))
 
 
 async def list_zones(request: Request) -> Response:
@@ -100,51 +76,60 @@ async def list_zones(request: Request) -> Response:
     backend.cbr.check_account(q.get("account_id"))
     with backend.lock:
         zones = backend.cbr.list_zones(str(q["account_id"]), q.get("name"))
-        summaries = [{k: v for k, v in _zone_view(request, z).items()
+        summaries = [{k: v for k, v in _view(request, "zone", z).items()
                       if k not in ("addresses", "excluded", "account_id", "description")}
                      | {"description": z["description"], "addresses_preview": z["addresses"][:5]}
                      for z in zones]
     return ok({"count": len(summaries), "zones": summaries})
 
 
-async def get_zone(request: Request) -> Response:
-    _reader(request)
-    backend = backend_of(request)
-    with backend.lock:
-        zone = backend.cbr.zone(request.path_params["zone_id"])
-        return ok(_zone_view(request, zone), headers=_etag(zone))
+Handler = Callable[[Request], Awaitable[Response]]
 
 
-async def create_zone(request: Request) -> Response:
-    _writer(request)
-    body = await json_body(request)
-    backend = backend_of(request)
-    with backend.lock:
-        zone = backend.cbr.create_zone(body, caller_of(request).iam_id)
-        return ok(_zone_view(request, zone), status=201, headers=_etag(zone))
+def _get(kind: Kind) -> Handler:
+    async def handler(request: Request) -> Response:
+        _reader(request)
+        backend = backend_of(request)
+        with backend.lock:
+            item = getattr(backend.cbr, kind)(request.path_params[f"{kind}_id"])
+            return ok(_view(request, kind, item), headers=_etag(item))
+    return handler
 
 
-async def delete_zone(request: Request) -> Response:
-    _writer(request)
-    backend = backend_of(request)
-    with backend.lock:
-        backend.cbr.delete_zone(request.path_params["zone_id"])
-    return Response(status_code=204)
+def _create(kind: Kind) -> Handler:
+    async def handler(request: Request) -> Response:
+        _writer(request)
+        body = await json_body(request)
+        backend = backend_of(request)
+        with backend.lock:
+            item = getattr(backend.cbr, f"create_{kind}")(body, caller_of(request).iam_id)
+            return ok(_view(request, kind, item), status=201, headers=_etag(item))
+    return handler
+
+
+def _delete(kind: Kind) -> Handler:
+    async def handler(request: Request) -> Response:
+        _writer(request)
+        backend = backend_of(request)
+        with backend.lock:
+            getattr(backend.cbr, f"delete_{kind}")(request.path_params[f"{kind}_id"])
+        return Response(status_code=204)
+    return handler
 
 
 ENDPOINTS = [
     Endpoint(API, "GET", "/v1/rules", list_rules,
              "List CBR rules (account_id required; region, resource, resource_type, "
              "service_instance, service_name, service_type, zone_id, enforcement_mode)"),
-    Endpoint(API, "POST", "/v1/rules", create_rule,
+    Endpoint(API, "POST", "/v1/rules", _create("rule"),
              "Create a CBR rule (Editor+ on context-based-restrictions)"),
-    Endpoint(API, "GET", "/v1/rules/{rule_id}", get_rule, "Get a CBR rule (ETag)"),
+    Endpoint(API, "GET", "/v1/rules/{rule_id}", _get("rule"), "Get a CBR rule (ETag)"),
     Endpoint(API, "PUT", "/v1/rules/{rule_id}", replace_rule, "Replace a CBR rule"),
-    Endpoint(API, "DELETE", "/v1/rules/{rule_id}", delete_rule, "Delete a CBR rule"),
+    Endpoint(API, "DELETE", "/v1/rules/{rule_id}", _delete("rule"), "Delete a CBR rule"),
     Endpoint(API, "GET", "/v1/zones", list_zones,
              "List network zones (account_id required; name): summaries with addresses_preview"),
-    Endpoint(API, "POST", "/v1/zones", create_zone, "Create a network zone (Editor+)"),
-    Endpoint(API, "GET", "/v1/zones/{zone_id}", get_zone, "Get a network zone"),
-    Endpoint(API, "DELETE", "/v1/zones/{zone_id}", delete_zone,
+    Endpoint(API, "POST", "/v1/zones", _create("zone"), "Create a network zone (Editor+)"),
+    Endpoint(API, "GET", "/v1/zones/{zone_id}", _get("zone"), "Get a network zone"),
+    Endpoint(API, "DELETE", "/v1/zones/{zone_id}", _delete("zone"),
              "Delete a network zone (409 while a rule uses it)"),
 ]

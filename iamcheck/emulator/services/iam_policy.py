@@ -170,10 +170,21 @@ async def get_policy(request: Request) -> Response:
 
 
 async def replace_policy(request: Request) -> Response:
-    policy = shapes.from_v1(await json_body(request))
-    _may_write(request, _existing(request, request.path_params["policy_id"]), policy)
-    stored = _replace(request, request.path_params["policy_id"], policy, v1=True)
-    return _one(stored, _v1_view(request))
+    return await _replaced(request, v1=True)
+
+
+async def _replaced(request: Request, v1: bool) -> Response:
+    body = await json_body(request)
+    policy = shapes.from_v1(body) if v1 else shapes.from_v2(body)
+    _may_write(request, _existing(request, _path_id(request)), policy)
+    stored = _replace(request, _path_id(request), policy, v1=v1)
+    return _one(stored, _v1_view(request) if v1 else _v2_view(request))
+
+
+def _path_id(request: Request) -> str:
+    """The policy a path names: /v1/policies/{policy_id}, /v2/policies/{id}."""
+    params = request.path_params
+    return str(params["policy_id"] if "policy_id" in params else params["id"])
 
 
 async def update_policy_state(request: Request) -> Response:
@@ -186,8 +197,9 @@ async def update_policy_state(request: Request) -> Response:
 
 
 async def delete_policy(request: Request) -> Response:
-    _may_write(request, _existing(request, request.path_params["policy_id"]))
-    backend_of(request).policies.delete(request.path_params["policy_id"])
+    """Both versions' DELETE."""
+    _may_write(request, _existing(request, _path_id(request)))
+    backend_of(request).policies.delete(_path_id(request))
     return Response(status_code=204)
 
 
@@ -212,16 +224,7 @@ async def get_v2_policy(request: Request) -> Response:
 
 
 async def replace_v2_policy(request: Request) -> Response:
-    policy = shapes.from_v2(await json_body(request))
-    _may_write(request, _existing(request, request.path_params["id"]), policy)
-    stored = _replace(request, request.path_params["id"], policy, v1=False)
-    return _one(stored, _v2_view(request))
-
-
-async def delete_v2_policy(request: Request) -> Response:
-    _may_write(request, _existing(request, request.path_params["id"]))
-    backend_of(request).policies.delete(request.path_params["id"])
-    return Response(status_code=204)
+    return await _replaced(request, v1=False)
 
 
 # ---- /v2/roles
@@ -285,7 +288,7 @@ ENDPOINTS = [
     Endpoint(API, "POST", "/v2/policies", create_v2_policy, "Create a policy (v2 body)"),
     Endpoint(API, "GET", _V2, get_v2_policy, "Get a policy (v2 view)"),
     Endpoint(API, "PUT", _V2, replace_v2_policy, "Replace a policy (v2 body, If-Match)"),
-    Endpoint(API, "DELETE", _V2, delete_v2_policy, "Delete a policy"),
+    Endpoint(API, "DELETE", _V2, delete_policy, "Delete a policy"),
     Endpoint(API, "GET", "/v2/roles", list_roles, "List system, service and custom roles"),
     Endpoint(API, "POST", "/v2/roles", create_role, "Create a custom role"),
     Endpoint(API, "GET", _ROLE, get_role, "Get a custom role"),

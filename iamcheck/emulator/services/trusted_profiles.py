@@ -7,9 +7,13 @@ there (IBM: Operator "Create and delete IDs")."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
 from starlette.requests import Request
 from starlette.responses import Response
 
+from iamcheck.emulator.backend import Backend
 from iamcheck.emulator.backend.profiles import DEFAULT_PAGESIZE, MAX_PAGESIZE
 from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.errors import bad_request
@@ -56,34 +60,32 @@ async def get_profile(request: Request) -> Response:
         return ok(dict(profile.body), headers={"ETag": profile.body["entity_tag"]})
 
 
-async def list_rules(request: Request) -> Response:
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _reading(request: Request, answer: Callable[[Backend, str, dict[str, str]], Any]
+             ) -> Response:
+    """A read of one profile's: the caller may read IAM Identity; `answer` runs locked."""
     _check_reader(request)
     backend = backend_of(request)
     with backend.lock:
-        profile = backend.profiles.get(_profile_id(request))
-        return ok({"rules": [dict(r) for r in profile.rules.values()]})
+        return ok(answer(backend, _profile_id(request), request.path_params))
 
 
-async def get_rule(request: Request) -> Response:
-    _check_reader(request)
-    backend = backend_of(request)
-    with backend.lock:
-        return ok(backend.profiles.rule(_profile_id(request), request.path_params["rule_id"]))
+def _items(key: Literal["rules", "links"]) -> Handler:
+    """A profile's claim rules or links, all at once (IBM does not page them)."""
+    async def handler(request: Request) -> Response:
+        return _reading(request, lambda backend, pid, _: {
+            key: [dict(x) for x in getattr(backend.profiles.get(pid), key).values()]})
+    return handler
 
 
-async def list_links(request: Request) -> Response:
-    _check_reader(request)
-    backend = backend_of(request)
-    with backend.lock:
-        profile = backend.profiles.get(_profile_id(request))
-        return ok({"links": [dict(link) for link in profile.links.values()]})
-
-
-async def get_link(request: Request) -> Response:
-    _check_reader(request)
-    backend = backend_of(request)
-    with backend.lock:
-        return ok(backend.profiles.link(_profile_id(request), request.path_params["link_id"]))
+def _item(kind: Literal["rule", "link"]) -> Handler:
+    """One claim rule or link of a profile."""
+    async def handler(request: Request) -> Response:
+        return _reading(request, lambda backend, pid, path: getattr(backend.profiles, kind)(
+            pid, path[f"{kind}_id"]))
+    return handler
 
 
 async def get_identities(request: Request) -> Response:
@@ -146,15 +148,15 @@ ENDPOINTS = [
              "List trusted profiles (account_id required; name, pagesize 1-100, pagetoken; "
              "sorted by name; 403 without a reading role on iam-identity)"),
     Endpoint(API, "GET", P, get_profile, "Get a trusted profile"),
-    Endpoint(API, "GET", f"{P}/rules", list_rules, "List a profile's claim rules"),
+    Endpoint(API, "GET", f"{P}/rules", _items("rules"), "List a profile's claim rules"),
     Endpoint(API, "POST", f"{P}/rules", create_rule,
              "Add a claim rule (Operator+ on iam-identity)"),
-    Endpoint(API, "GET", f"{P}/rules/{{rule_id}}", get_rule, "Get a claim rule"),
+    Endpoint(API, "GET", f"{P}/rules/{{rule_id}}", _item("rule"), "Get a claim rule"),
     Endpoint(API, "DELETE", f"{P}/rules/{{rule_id}}", delete_rule, "Delete a claim rule"),
-    Endpoint(API, "GET", f"{P}/links", list_links, "List a profile's compute-resource links"),
+    Endpoint(API, "GET", f"{P}/links", _items("links"), "List a profile's compute-resource links"),
     Endpoint(API, "POST", f"{P}/links", create_link,
              "Link a compute resource (cr_type VSI, IKS_SA, ROKS_SA, CE; Operator+)"),
-    Endpoint(API, "GET", f"{P}/links/{{link_id}}", get_link, "Get a link"),
+    Endpoint(API, "GET", f"{P}/links/{{link_id}}", _item("link"), "Get a link"),
     Endpoint(API, "DELETE", f"{P}/links/{{link_id}}", delete_link, "Delete a link"),
     Endpoint(API, "GET", f"{P}/identities", get_identities,
              "The identities (users, service IDs) that may assume the profile"),
