@@ -10,7 +10,7 @@ class ExitCode(IntEnum):
 
     OK = 0  # allowed, or nothing to do
     FINDING = 1  # access missing, or an expectation not met
-    BAD_INPUT = 2  # bad invocation or bad input
+    BAD_INPUT = 2  # bad invocation or bad input, or an output it cannot write
     UNKNOWN = 3  # the verdict cannot be decided
     NOT_AUTHORIZED = 4  # iamcheck's own credentials are refused or may not read
     API_FAILURE = 5  # the IBM API or the network failed after retries

@@ -21,6 +21,7 @@ import re
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO
@@ -72,7 +73,7 @@ def _open_stream(path: str, option: str) -> int:
 
 @dataclass
 class OutputFile:
-    """Where a result goes, settled before the run; `write` once at the end."""
+    """Where a result goes, settled before the run; written once (`write`, or `opened`)."""
 
     option: str
     shown: str
@@ -85,51 +86,62 @@ class OutputFile:
 
     def write(self, text: str, stdout: TextIO | None = None) -> None:
         """Write the whole result; any OSError is BadInput naming the path."""
-        data = text.encode("utf-8")
+        with self.opened(stdout) as out:
+            out.write(text)
+
+    @contextlib.contextmanager
+    def opened(self, stdout: TextIO | None = None) -> Iterator[TextIO]:
+        """The result's text stream, for a result written as it is encoded. A replaced file
+        takes its place (mode, owner, fsync, rename) only when the block ends without an error;
+        any OSError is BadInput naming the path."""
+        tmp: str | None = None
         try:
             if self.kind == "stdout":
                 out = stdout or sys.stdout
-                out.write(text)
+                yield out
                 out.flush()
-            elif self.kind == "stream":
+                return
+            if self.kind == "stream":
                 assert self.fd is not None
-                _write_all(self.fd, data)
+                fd = self.fd
             elif self.kind == "in_place":
                 assert self.target is not None
                 fd = os.open(self.target, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
-                try:
-                    _write_all(fd, data)
-                finally:
-                    os.close(fd)
             else:
-                self._replace(data)
+                assert self.target is not None
+                fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.",
+                                           dir=self.target.parent)
+            try:
+                with open(fd, "w", encoding="utf-8", newline="", closefd=False) as text:
+                    yield text
+                if tmp is not None:
+                    self._settle(fd)
+            finally:
+                if fd != self.fd:
+                    os.close(fd)
+            if tmp is not None:
+                assert self.target is not None
+                os.replace(tmp, self.target)
+                tmp = None
         except OSError as err:
             raise _fail(self.option, self.shown, f"cannot write ({_reason(err)})") from None
         finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
             self.close()
 
-    def _replace(self, data: bytes) -> None:
-        assert self.target is not None
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.target.name}.", dir=self.target.parent)
-        try:
-            try:
-                _write_all(fd, data)
-                if self.mode is not None:
-                    os.fchmod(fd, self.mode)
-                else:
-                    umask = os.umask(0)
-                    os.umask(umask)
-                    os.fchmod(fd, 0o666 & ~umask)  # what a shell redirection creates
-                if self.owner is not None and os.geteuid() == 0:
-                    os.fchown(fd, *self.owner)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(tmp, self.target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+    def _settle(self, fd: int) -> None:
+        """The new file's mode and owner: the old file's, or what a shell redirection makes."""
+        if self.mode is not None:
+            os.fchmod(fd, self.mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        if self.owner is not None and os.geteuid() == 0:
+            os.fchown(fd, *self.owner)
+        os.fsync(fd)
 
     def close(self) -> None:
         if self.fd is not None:

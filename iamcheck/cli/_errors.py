@@ -47,13 +47,28 @@ def typed(err: BaseException) -> tuple[ExitCode, str] | None:
     if module in ("requests", "urllib3", "ibm_cloud_sdk_core", "ibm_platform_services",
                   "ibm_vpc", "jwt", "websocket", "websockets"):
         return ExitCode.API_FAILURE, f"error: talking to IBM Cloud failed ({kind}: {err})"
+    if isinstance(err, BrokenPipeError):  # `iamcheck audit | head`: as for an -o it cannot write
+        _quiet_stdout()
+        return ExitCode.BAD_INPUT, "error: cannot write the result: the reader of stdout is gone"
     if isinstance(err, OSError):
-        where = f" {err.filename}" if err.filename else ""
-        return ExitCode.BAD_INPUT, f"error:{where}: {err.strerror or kind}"
+        where = f" {err.filename}:" if err.filename else ""
+        return ExitCode.BAD_INPUT, f"error:{where} {err.strerror or kind}"
     if isinstance(err, (MemoryError, RecursionError)):
         return ExitCode.BAD_INPUT, f"error: the input is too large or too deep ({kind})"
     return (ExitCode.INTERNAL_ERROR,
             f"internal error ({kind}); re-run with --debug and report the trace it prints")
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit does not fail a second time."""
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 @contextmanager

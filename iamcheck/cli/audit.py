@@ -200,7 +200,7 @@ def audit(
             strict_context=strict_context,
             fail_on=tuple(fail_on or ()),
         )
-        streamed, text = False, ""
+        text: str | None = None  # None: the document below is streamed as it is encoded
         if plan is not None or with_policy is not None:
             from iamcheck.audit.change import ChangeFiles, review
             from iamcheck.diff.document import diff_document
@@ -220,27 +220,25 @@ def audit(
             text = render("review", fmt.value, rows_document(rows_from_report(report, ids)))
         else:
             report = run_audit(conn, opts)
-            layout = {}
+            to_file = target is not None and target.kind != "stdout"
+            doc = audit_document(report)
             if fmt is AuditFormat.TABLE:
                 from iamcheck.formats.width import terminal_width
 
-                to_terminal = target is None or target.kind == "stdout"
-                layout = {"wide": wide, "width": terminal_width() if to_terminal else None}
-            doc = audit_document(report)
-            if fmt is not AuditFormat.TABLE and (target is None or target.kind == "stdout"):
-                streamed = True  # written as it is encoded: CSV and JSON are not built whole
-                if not quiet:
-                    stream("audit", fmt.value, doc, sys.stdout)
-                    sys.stdout.flush()
-            else:
-                text = render("audit", fmt.value, doc, **layout)
-        if streamed:
-            pass
-        elif target is None or target.kind == "stdout":
-            if not quiet:
-                typer.echo(text, nl=False)
-        else:
-            target.write(text)
+                text = render("audit", fmt.value, doc, wide=wide,
+                              width=None if to_file else terminal_width())
+        if target is not None and target.kind != "stdout":
+            with target.opened() as out:  # a CSV or JSON document is never built whole
+                if text is not None:
+                    out.write(text)
+                else:
+                    stream("audit", fmt.value, doc, out)
             if not quiet:
                 typer.echo(f"iamcheck: wrote {fmt.value} report to {target.shown}", err=True)
+        elif not quiet:
+            if text is not None:
+                typer.echo(text, nl=False)
+            else:
+                stream("audit", fmt.value, doc, sys.stdout)
+                sys.stdout.flush()
     raise typer.Exit(int(report.exit_code))

@@ -108,7 +108,9 @@ def _one_defect(ctx: Context, item: Seen, action: str) -> NearMiss | None:
         return None
     doubts = [d.detail for d in match.doubts]
     if not via.certain:
-        doubts.append(f"membership of {via.group_name or via.group_id} depends on a dynamic rule")
+        doubts.append("IBM documents public access for Cloud Object Storage only (P3)"
+                      if via.kind == "public" else
+                      f"membership of {via.group_name or via.group_id} depends on a dynamic rule")
     found.sort(key=lambda f: NEAR_MISS_RANK[f[0]])
     kind, rule, _, when = found[0]
     usable = item.usable(action)

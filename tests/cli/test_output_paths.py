@@ -104,6 +104,22 @@ def test_a_symlink_to_a_file_replaces_the_target_and_keeps_the_link(
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o644  # an existing 0644 file stays 0644
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown", "junit"])
+def test_a_file_holds_the_same_bytes_as_stdout(against: Invoke, cli: Invoke, tmp_path: Path,
+                                               fmt: str) -> None:
+    """-o FILE streams CSV and JSON as stdout does, and writes every format byte for byte
+    (from one snapshot, so that both runs read the same account at the same time)."""
+    snap = tmp_path / "s.json"
+    assert against("snapshot", "-o", str(snap)).exit_code == ExitCode.OK
+    offline = ("--from-snapshot", str(snap), "--at", AT)
+    printed = cli("audit", "-f", fmt, *offline)
+    path = tmp_path / f"report.{fmt}"
+    written = cli("audit", "-f", fmt, "-o", str(path), *offline)
+    assert printed.exit_code == written.exit_code == ExitCode.OK, written.stderr
+    assert written.stdout == ""
+    assert path.read_bytes() == printed.stdout.encode("utf-8")
+
+
 def test_dash_is_stdout(against: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     run = against("audit", "-f", "json", "-o", "-", "--at", AT)

@@ -149,6 +149,21 @@ def test_the_last_resort_covers_the_command_line_itself() -> None:
     assert code == ExitCode.BAD_INPUT and "/dev/full" in line
 
 
+def test_a_reader_that_leaves_early_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    """`iamcheck audit | head`: the closed pipe is said once, like an -o that cannot be
+    written (exit 2), never a traceback or a second error when Python flushes stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IBMCLOUD", "IAMCHECK"))}
+    proc = subprocess.Popen([sys.executable, "-m", "iamcheck", "audit", "--demo", "-f", "csv",
+                             "--at", AT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=tmp_path, env=env)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before anything is written
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == ExitCode.BAD_INPUT, err
+    assert err.splitlines() == ["iamcheck: error: cannot write the result: the reader of "
+                                "stdout is gone"], err
+
+
 # --- Ctrl-C ---------------------------------------------------------------------------------
 
 PHASES = {  # a read phase of an audit, and the route whose first request says it has begun

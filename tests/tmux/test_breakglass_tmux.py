@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 ANALYST_KEY = "demo-analyst-key-not-a-secret-0003"  # Juniper: no console access anywhere
 ANALYST_ID = "IBMid-6650001003"
 ADMIN_ID = "IBMid-6650001001"
-DELAY = 20.0
+DELAY = 5.0  # as in test_propagation_tmux: the back-off retries at 1, 3 and 7 s
 REASON = "INC-4711 pay-api-01 unreachable"
 
 

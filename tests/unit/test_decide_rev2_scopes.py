@@ -13,12 +13,14 @@ from tests.unit.decide_builders import (
     AT,
     CONSOLE,
     OPERATOR,
+    PUBLIC_ACCESS_GROUP_ID,
     REQ,
     account,
     full,
     instance,
     one_user,
     policy,
+    public_group,
     user,
     verdict_of,
 )
@@ -83,3 +85,16 @@ def test_the_scope_attribution_names_every_policy_covering_part_of_it() -> None:
     named = {g.policy_id for g in result.scope_grants(ALICE, scope)}
     assert named == {"op", "con-1", "con-2"}
     assert {g.policy_id for g in result.grants(ALICE, "0717_a-1")} == {"op", "con-1"}
+
+
+def test_a_public_access_near_miss_names_public_access_not_a_dynamic_rule() -> None:
+    """P3 rev 2: what makes a Public Access path doubtful is IBM's documentation, not a rule."""
+    elsewhere = full("p1", PUBLIC_ACCESS_GROUP_ID,
+                     resource=[("serviceName", "is"), ("instanceId", "0717_other")])
+    acct = account(users=[user()], groups=[public_group()], policies=[elsewhere],
+                   instances=[instance()])
+    decision = decide(acct, REQ, ALICE, instance(), AT)
+    assert decision.verdict is Verdict.DENY
+    detail = next(n.detail for n in decision.near_misses if n.policy_id == "p1")
+    assert "Cloud Object Storage only (P3)" in detail
+    assert "dynamic rule" not in detail

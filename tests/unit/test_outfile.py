@@ -372,3 +372,26 @@ def test_log_record_is_one_line(tmp_path: Path) -> None:
     with open_log(str(tmp_path / "grant.log")) as log, pytest.raises(ValueError):
         log.append("forged\nline")
 
+
+
+def test_a_streamed_result_replaces_the_file_only_when_it_is_complete(tmp_path: Path) -> None:
+    """`-o FILE` of a CSV or JSON audit is written as it is encoded (never built whole), and the
+    old file stays until the last byte is written: a failure midway leaves it as it was."""
+    path = tmp_path / "report.csv"
+    path.write_text("old\n")
+    path.chmod(0o640)
+
+    class Midway(Exception):
+        pass
+
+    with pytest.raises(Midway), open_output(str(path)).opened() as out:
+        out.write("kind,subject\r\n")
+        raise Midway
+    assert path.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv"]  # no temporary left
+    with open_output(str(path)).opened() as out:
+        for n in range(3):
+            out.write(f"row,{n}\r\n")
+        assert path.read_text() == "old\n"  # not yet: written beside it, renamed at the end
+    assert path.read_bytes() == b"row,0\r\nrow,1\r\nrow,2\r\n"  # no newline translation
+    assert _mode(path) == 0o640
