@@ -29,9 +29,7 @@ def read_bounded(path: str | Path, label: str, max_bytes: int, timeout: float, *
             raise BadInput(f"{label}: {name} is not a regular file or a pipe")
         if stat.S_ISREG(mode):
             os.set_blocking(fd, True)
-            data = _read(fd, None, max_bytes, timeout)
-        else:
-            data = _read(fd, mode, max_bytes, timeout)
+        data = _read(fd, None if stat.S_ISREG(mode) else mode, max_bytes, timeout)
     except OSError as err:
         raise BadInput(f"{label}: cannot read {name} ({err.strerror})") from None
     except _TimedOut as late:

@@ -11,7 +11,7 @@ from iamcheck.decide.bitsets import Bits, InstanceIndex, members
 from iamcheck.decide.context import Context
 from iamcheck.decide.decide import decide_in, sorted_grants
 from iamcheck.decide.federation import describe as describe_rule
-from iamcheck.decide.survey import grants_of, survey
+from iamcheck.decide.survey import grants_of, seen, survey
 from iamcheck.decide.verdict import Decision, Grant, Verdict
 from iamcheck.model import Policy, RuleClaim
 
@@ -85,6 +85,11 @@ class Scope:
     instance_ids: tuple[str, ...]
 
 
+def _lowest(bits: Bits) -> int:
+    """The position of the lowest bit set."""
+    return (bits & -bits).bit_length() - 1
+
+
 class AccountResult:
     def __init__(self, ctx: Context, index: InstanceIndex, subjects: tuple[str, ...],
                  profiles: dict[str, Profile],
@@ -100,6 +105,9 @@ class AccountResult:
         self._cover: dict[int, Bits] = {}  # by id(policy): the policies live as long as we do
         self._summaries: dict[Bits, tuple[Scope, ...]] = {}  # shared by look-alike subjects
         self._ids: dict[Bits, tuple[str, ...]] = {}
+        self._bits: dict[tuple[str, ...], Bits] = {}  # a scope's instances, as a bitset
+        # the trusted profiles among the subjects (P5), whose links hold what they hold
+        self._linked = [s for s in subjects if s in ctx.directory.profiles]
 
     def _bit(self, instance_id: str) -> int:
         position = self._index.position.get(instance_id)
@@ -142,19 +150,44 @@ class AccountResult:
     def scope_grants(self, subject: str, scope: Scope) -> tuple[Grant, ...]:
         """Every grant that supplies a required action on some instance of `scope`: the
         attribution of a scope names each policy covering part of it, not only those that
-        cover its first instance."""
+        cover its first instance. Each policy is read at one instance it covers in the scope
+        (what it grants does not depend on which)."""
+        directory = self._ctx.directory
+        if self._supply is None or directory.profile_routes(subject):
+            return self._grants_at(subject, self._representatives(subject, scope))
+        bits = self._scope_bits(scope)
+        actions = self.requirement.actions
         found: dict[tuple[object, ...], Grant] = {}
-        for instance_id in self._representatives(subject, scope):
+        for via in directory.vias(subject):
+            for policy in directory.policies(via, subject):
+                cover = self._covers(policy) & bits
+                if not cover:
+                    continue
+                item = seen(self._ctx, policy, via, self.instances[_lowest(cover)])
+                for grant in grants_of(item, actions) if item is not None else ():
+                    found.setdefault((grant.action, grant.policy_id, grant.via, grant.role_crn),
+                                     grant)
+        return tuple(sorted_grants(list(found.values())))
+
+    def _grants_at(self, subject: str, instance_ids: list[str]) -> tuple[Grant, ...]:
+        found: dict[tuple[object, ...], Grant] = {}
+        for instance_id in instance_ids:
             for grant in self.grants(subject, instance_id):
                 key = (grant.action, grant.policy_id, grant.via, grant.role_crn)
                 found.setdefault(key, grant)
         return tuple(sorted_grants(list(found.values())))
 
+    def _scope_bits(self, scope: Scope) -> Bits:
+        found = self._bits.get(scope.instance_ids)
+        if found is None:
+            found = self._bits[scope.instance_ids] = self._index.bits_of(set(scope.instance_ids))
+        return found
+
     def _representatives(self, subject: str, scope: Scope) -> list[str]:
         """Few instances of the scope that together meet every policy covering part of it."""
-        bits = self._index.bits_of(set(scope.instance_ids))
         if self._supply is None:
             return list(scope.instance_ids)
+        bits = self._scope_bits(scope)
         out: list[str] = []
         seen_bits = 0
         for policy in self._reaching(subject):
@@ -182,10 +215,8 @@ class AccountResult:
         (unknown) open the instance; they act as the profile."""
         bit = self._bit(instance_id)
         out: list[LinkHolder] = []
-        for subject in self.subjects:
-            profile = self._ctx.directory.profiles.get(subject)
-            if profile is None:
-                continue
+        for subject in self._linked:
+            profile = self._ctx.directory.profiles[subject]
             bits = self._profiles[subject]
             verdict = Verdict.ALLOW if bits.allow & bit else (
                 Verdict.UNKNOWN if bits.unknown & bit else None)

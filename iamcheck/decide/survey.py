@@ -62,10 +62,18 @@ def survey(ctx: Context, subject: str, instance: Instance,
         for policy in directory.policies(via, subject):
             if keep is not None and not keep(policy):
                 continue
-            scope = ctx.scope(policy)
-            if scope.scope == OTHER:
-                continue  # another service's policy says nothing about this requirement
-            yield Seen(policy, via, scope.match(instance), ctx.rule(policy), ctx.uses(policy))
+            item = seen(ctx, policy, via, instance)
+            if item is not None:
+                yield item
+
+
+def seen(ctx: Context, policy: Policy, via: Via, instance: Instance) -> Seen | None:
+    """One policy reaching the subject by `via`, read against the instance; None for another
+    service's policy, which says nothing about this requirement."""
+    scope = ctx.scope(policy)
+    if scope.scope == OTHER:
+        return None
+    return Seen(policy, via, scope.match(instance), ctx.rule(policy), ctx.uses(policy))
 
 
 def grants_of(seen: Seen, actions: tuple[str, ...]) -> list[Grant]:

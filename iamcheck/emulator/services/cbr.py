@@ -10,6 +10,7 @@ from typing import Any, Literal
 from starlette.requests import Request
 from starlette.responses import Response
 
+from iamcheck.emulator.backend import Backend
 from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import backend_of, base_url, caller_of, json_body, ok
@@ -47,16 +48,23 @@ def _etag(rule: dict[str, Any]) -> dict[str, str]:
     return {"ETag": f'"{rule["last_modified_at"]}"'}
 
 
-async def list_rules(request: Request) -> Response:
+def _listed(request: Request, key: str,
+            items: Callable[[Backend, str], list[dict[str, Any]]]) -> Response:
+    """A list of the account named by `account_id` (required): `{count, <key>}`."""
     _reader(request)
     backend = backend_of(request)
-    q = request.query_params
-    backend.cbr.check_account(q.get("account_id"))
+    account_id = request.query_params.get("account_id")
+    backend.cbr.check_account(account_id)
     with backend.lock:
-        rules = backend.cbr.list_rules(str(q["account_id"]),
-                                       {k: q[k] for k in RULE_FILTERS if k in q})
-        views = [_view(request, "rule", r) for r in rules]
-    return ok({"count": len(views), "rules": views})
+        found = items(backend, str(account_id))
+    return ok({"count": len(found), key: found})
+
+
+async def list_rules(request: Request) -> Response:
+    q = request.query_params
+    return _listed(request, "rules", lambda backend, account_id: [
+        _view(request, "rule", r) for r in backend.cbr.list_rules(
+            account_id, {k: q[k] for k in RULE_FILTERS if k in q})])
 
 
 async def replace_rule(request: Request) -> Response:
@@ -70,17 +78,12 @@ async def replace_rule(request: Request) -> Response:
 
 
 async def list_zones(request: Request) -> Response:
-    _reader(request)
-    backend = backend_of(request)
-    q = request.query_params
-    backend.cbr.check_account(q.get("account_id"))
-    with backend.lock:
-        zones = backend.cbr.list_zones(str(q["account_id"]), q.get("name"))
-        summaries = [{k: v for k, v in _view(request, "zone", z).items()
-                      if k not in ("addresses", "excluded", "account_id", "description")}
-                     | {"description": z["description"], "addresses_preview": z["addresses"][:5]}
-                     for z in zones]
-    return ok({"count": len(summaries), "zones": summaries})
+    name = request.query_params.get("name")
+    return _listed(request, "zones", lambda backend, account_id: [
+        {k: v for k, v in _view(request, "zone", z).items()
+         if k not in ("addresses", "excluded", "account_id", "description")}
+        | {"description": z["description"], "addresses_preview": z["addresses"][:5]}
+        for z in backend.cbr.list_zones(account_id, name)])
 
 
 Handler = Callable[[Request], Awaitable[Response]]

@@ -116,14 +116,6 @@ async def create_link(request: Request) -> Response:
         return ok(backend.profiles.add_link(_profile_id(request), body), status=201)
 
 
-async def delete_link(request: Request) -> Response:
-    _check_writer(request)
-    backend = backend_of(request)
-    with backend.lock:
-        backend.profiles.delete_link(_profile_id(request), request.path_params["link_id"])
-    return Response(status_code=204)
-
-
 async def create_rule(request: Request) -> Response:
     _check_writer(request)
     body = await json_body(request)
@@ -134,12 +126,16 @@ async def create_rule(request: Request) -> Response:
         return ok(backend.profiles.add_rule(_profile_id(request), body), status=201)
 
 
-async def delete_rule(request: Request) -> Response:
-    _check_writer(request)
-    backend = backend_of(request)
-    with backend.lock:
-        backend.profiles.delete_rule(_profile_id(request), request.path_params["rule_id"])
-    return Response(status_code=204)
+def _delete(kind: Literal["rule", "link"]) -> Handler:
+    """Delete one claim rule or link of a profile."""
+    async def handler(request: Request) -> Response:
+        _check_writer(request)
+        backend = backend_of(request)
+        with backend.lock:
+            getattr(backend.profiles, f"delete_{kind}")(_profile_id(request),
+                                                         request.path_params[f"{kind}_id"])
+        return Response(status_code=204)
+    return handler
 
 
 P = "/v1/profiles/{profile_id}"
@@ -152,12 +148,12 @@ ENDPOINTS = [
     Endpoint(API, "POST", f"{P}/rules", create_rule,
              "Add a claim rule (Operator+ on iam-identity)"),
     Endpoint(API, "GET", f"{P}/rules/{{rule_id}}", _item("rule"), "Get a claim rule"),
-    Endpoint(API, "DELETE", f"{P}/rules/{{rule_id}}", delete_rule, "Delete a claim rule"),
+    Endpoint(API, "DELETE", f"{P}/rules/{{rule_id}}", _delete("rule"), "Delete a claim rule"),
     Endpoint(API, "GET", f"{P}/links", _items("links"), "List a profile's compute-resource links"),
     Endpoint(API, "POST", f"{P}/links", create_link,
              "Link a compute resource (cr_type VSI, IKS_SA, ROKS_SA, CE; Operator+)"),
     Endpoint(API, "GET", f"{P}/links/{{link_id}}", _item("link"), "Get a link"),
-    Endpoint(API, "DELETE", f"{P}/links/{{link_id}}", delete_link, "Delete a link"),
+    Endpoint(API, "DELETE", f"{P}/links/{{link_id}}", _delete("link"), "Delete a link"),
     Endpoint(API, "GET", f"{P}/identities", get_identities,
              "The identities (users, service IDs) that may assume the profile"),
 ]
