@@ -12,7 +12,7 @@ from iamcheck.decide.context import Context
 from iamcheck.decide.decide import decide_in, sorted_grants
 from iamcheck.decide.federation import describe as describe_rule
 from iamcheck.decide.survey import grants_of, seen, survey
-from iamcheck.decide.verdict import Decision, Grant, Verdict
+from iamcheck.decide.verdict import Decision, Grant, Verdict, Via
 from iamcheck.model import Policy, RuleClaim
 
 # per required action: (instances a policy surely supplies it on, those it may)
@@ -106,6 +106,7 @@ class AccountResult:
         self._summaries: dict[Bits, tuple[Scope, ...]] = {}  # shared by look-alike subjects
         self._ids: dict[Bits, tuple[str, ...]] = {}
         self._bits: dict[tuple[str, ...], Bits] = {}  # a scope's instances, as a bitset
+        self._policy_grants: dict[tuple[int, Via], tuple[Grant, ...]] = {}  # by id(policy)
         # the trusted profiles among the subjects (P5), whose links hold what they hold
         self._linked = [s for s in subjects if s in ctx.directory.profiles]
 
@@ -163,8 +164,13 @@ class AccountResult:
                 cover = self._covers(policy) & bits
                 if not cover:
                     continue
-                item = seen(self._ctx, policy, via, self.instances[_lowest(cover)])
-                for grant in grants_of(item, actions) if item is not None else ():
+                key = (id(policy), via)
+                grants = self._policy_grants.get(key)
+                if grants is None:  # the same wherever the policy surely supplies an action
+                    item = seen(self._ctx, policy, via, self.instances[_lowest(cover)])
+                    grants = self._policy_grants[key] = tuple(
+                        grants_of(item, actions) if item is not None else ())
+                for grant in grants:
                     found.setdefault((grant.action, grant.policy_id, grant.via, grant.role_crn),
                                      grant)
         return tuple(sorted_grants(list(found.values())))
