@@ -35,6 +35,9 @@ def bind(host: str, port: int) -> socket.socket:
     # Accepted connections inherit this; without it every response waits ~40 ms (Nagle vs
     # delayed ACK) because the loop cannot tell a socket made here is TCP.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    # Listening now, not when uvicorn starts: a client that connects as soon as the banner
+    # names the URL waits in the backlog instead of being refused.
+    sock.listen(2048)
     return sock
 
 

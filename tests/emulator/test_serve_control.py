@@ -81,3 +81,18 @@ def test_serve_elsewhere_warns_and_needs_the_secret_even_from_loopback() -> None
         assert allowed.status_code == 200
     finally:
         stop(proc)
+
+
+def test_the_bound_socket_takes_connections_before_it_serves() -> None:
+    """`emulator serve` prints its URL once bound; a client that connects at once (CI, the
+    benchmark) waits in the backlog instead of being refused while uvicorn starts."""
+    import socket
+
+    from iamcheck.emulator.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:
+        with socket.create_connection(sock.getsockname()[:2], timeout=5):
+            pass
+    finally:
+        sock.close()
