@@ -85,6 +85,14 @@ class Scope:
     instance_ids: tuple[str, ...]
 
 
+def _merged(grants: list[Grant]) -> tuple[Grant, ...]:
+    """Each grant once (the same action, policy, path and role), sorted as decisions list them."""
+    found: dict[tuple[object, ...], Grant] = {}
+    for grant in grants:
+        found.setdefault((grant.action, grant.policy_id, grant.via, grant.role_crn), grant)
+    return tuple(sorted_grants(list(found.values())))
+
+
 def _lowest(bits: Bits) -> int:
     """The position of the lowest bit set."""
     return (bits & -bits).bit_length() - 1
@@ -158,7 +166,7 @@ class AccountResult:
             return self._grants_at(subject, self._representatives(subject, scope))
         bits = self._scope_bits(scope)
         actions = self.requirement.actions
-        found: dict[tuple[object, ...], Grant] = {}
+        found: list[Grant] = []
         for via in directory.vias(subject):
             for policy in directory.policies(via, subject):
                 cover = self._covers(policy) & bits
@@ -170,18 +178,11 @@ class AccountResult:
                     item = seen(self._ctx, policy, via, self.instances[_lowest(cover)])
                     grants = self._policy_grants[key] = tuple(
                         grants_of(item, actions) if item is not None else ())
-                for grant in grants:
-                    found.setdefault((grant.action, grant.policy_id, grant.via, grant.role_crn),
-                                     grant)
-        return tuple(sorted_grants(list(found.values())))
+                found += grants
+        return _merged(found)
 
     def _grants_at(self, subject: str, instance_ids: list[str]) -> tuple[Grant, ...]:
-        found: dict[tuple[object, ...], Grant] = {}
-        for instance_id in instance_ids:
-            for grant in self.grants(subject, instance_id):
-                key = (grant.action, grant.policy_id, grant.via, grant.role_crn)
-                found.setdefault(key, grant)
-        return tuple(sorted_grants(list(found.values())))
+        return _merged([g for i in instance_ids for g in self.grants(subject, i)])
 
     def _scope_bits(self, scope: Scope) -> Bits:
         found = self._bits.get(scope.instance_ids)
