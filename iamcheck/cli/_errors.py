@@ -7,6 +7,7 @@ anything else is a bug, said in one line with its own exit code (70), never 1 ("
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,8 +62,6 @@ def typed(err: BaseException) -> tuple[ExitCode, str] | None:
 
 def _quiet_stdout() -> None:
     """Point stdout at /dev/null, so that flushing it at exit does not fail a second time."""
-    import sys
-
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
