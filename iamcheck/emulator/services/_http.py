@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from iamcheck.emulator.backend.profiles import encode_token
 from iamcheck.emulator.errors import bad_request
@@ -14,6 +15,9 @@ from iamcheck.emulator.errors import bad_request
 if TYPE_CHECKING:
     from iamcheck.emulator.backend import Backend
     from iamcheck.emulator.tokens import Caller
+
+
+Handler = Callable[[Request], Awaitable[Response]]  # a route's handler
 
 
 def backend_of(request: Request) -> Backend:

@@ -4,7 +4,7 @@ account management; writes need Editor or Administrator there, as IBM's CBR role
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Literal
 
 from starlette.requests import Request
@@ -13,7 +13,7 @@ from starlette.responses import Response
 from iamcheck.emulator.backend import Backend
 from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.routing import Endpoint
-from iamcheck.emulator.services._http import backend_of, base_url, caller_of, json_body, ok
+from iamcheck.emulator.services._http import Handler, backend_of, base_url, caller_of, json_body, ok
 
 API = "Context Based Restrictions"
 SERVICE = "context-based-restrictions"
@@ -84,9 +84,6 @@ async def list_zones(request: Request) -> Response:
          if k not in ("addresses", "excluded", "account_id", "description")}
         | {"description": z["description"], "addresses_preview": z["addresses"][:5]}
         for z in backend.cbr.list_zones(account_id, name)])
-
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _get(kind: Kind) -> Handler:

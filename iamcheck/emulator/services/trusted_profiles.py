@@ -7,7 +7,7 @@ there (IBM: Operator "Create and delete IDs")."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Literal
 
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from iamcheck.emulator.backend.visibility import Visibility, forbidden
 from iamcheck.emulator.errors import bad_request
 from iamcheck.emulator.routing import Endpoint
 from iamcheck.emulator.services._http import (
+    Handler,
     backend_of,
     caller_of,
     identity_page,
@@ -58,9 +59,6 @@ async def get_profile(request: Request) -> Response:
     with backend.lock:
         profile = backend.profiles.get(_profile_id(request))
         return ok(dict(profile.body), headers={"ETag": profile.body["entity_tag"]})
-
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _reading(request: Request, answer: Callable[[Backend, str, dict[str, str]], Any]
