@@ -44,8 +44,8 @@ def _view(request: Request, kind: Kind, item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "href": f"{base_url(request)}/v1/{kind}s/{item['id']}"}
 
 
-def _etag(rule: dict[str, Any]) -> dict[str, str]:
-    return {"ETag": f'"{rule["last_modified_at"]}"'}
+def _etag(item: dict[str, Any]) -> dict[str, str]:
+    return {"ETag": f'"{item["last_modified_at"]}"'}
 
 
 def _listed(request: Request, key: str,
